@@ -1,0 +1,197 @@
+/**
+ * Environment → validated, typed settings. Read once by the composition root
+ * (functions/index.ts), the local host and the CLI. Every problem is reported at
+ * once, so a misconfigured deployment fails at start with one actionable message.
+ *
+ * Every setting read here must appear in local.settings.example.json and in
+ * infra/ (a test checks both).
+ */
+
+export type TrustMode = 'graph' | 'certificate-only';
+
+export interface StorageSettings {
+  /** Azurite or any Azure Storage connection string. Wins over accountName. */
+  connectionString?: string;
+  /** Storage account reached with DefaultAzureCredential (managed identity in Azure). */
+  accountName?: string;
+  /** Override for the table endpoint (sovereign clouds); default https://<account>.table.core.windows.net */
+  tableEndpoint?: string;
+  /** Prefix for every table name; lets several deployments or test runs share one account. */
+  tablePrefix: string;
+}
+
+export interface GraphSettings {
+  /** Origin of Microsoft Graph, no version segment. */
+  baseUrl: string;
+  /** A token in hand (simulator, or trying the product); wins over credentials. */
+  accessToken?: string;
+  /** Our tenant id (GUID). Needed to judge OMA-URI paths; discovered through Graph when unset. */
+  tenantId?: string;
+  /** App registration client id for a client secret / certificate credential, or a user-assigned identity. */
+  clientId?: string;
+  clientSecret?: string;
+  clientCertificatePath?: string;
+  /** Upper bound of Graph requests in flight. */
+  maxConcurrency: number;
+  /** Upper bound of retries for one request (429/503/504/connection reset). */
+  maxRetries: number;
+}
+
+export interface TrustSettings {
+  mode: TrustMode;
+  /** Accepted clock skew between device and service, each way. */
+  timestampWindowSeconds: number;
+  /** Accepted uploads per device per UTC day. */
+  dailyUploadLimit: number;
+  /** How long a found Entra device record is trusted from cache. */
+  deviceCacheSeconds: number;
+  /** How long a "not found" answer is cached (shorter, so a new device is not locked out). */
+  deviceNegativeCacheSeconds: number;
+}
+
+export interface CollectionSettings {
+  /** NCRONTAB (6 fields, with seconds) of the inventory collection. */
+  schedule: string;
+  /** Remediations detection script whose run states are read as reports (optional path). */
+  remediationScriptId?: string;
+  /** How long a collection lease lasts before another run may take over. */
+  leaseSeconds: number;
+}
+
+export interface Config {
+  storage: StorageSettings;
+  graph: GraphSettings;
+  trust: TrustSettings;
+  collection: CollectionSettings;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Every setting name this module reads; the infra consistency test checks it against infra/. */
+export const SETTING_NAMES = [
+  'STORAGE_CONNECTION_STRING',
+  'STORAGE_ACCOUNT_NAME',
+  'STORAGE_TABLE_ENDPOINT',
+  'TABLE_PREFIX',
+  'GRAPH_BASE_URL',
+  'GRAPH_ACCESS_TOKEN',
+  'GRAPH_TENANT_ID',
+  'GRAPH_CLIENT_ID',
+  'GRAPH_CLIENT_SECRET',
+  'GRAPH_CLIENT_CERTIFICATE_PATH',
+  'GRAPH_MAX_CONCURRENCY',
+  'GRAPH_MAX_RETRIES',
+  'TRUST_MODE',
+  'TIMESTAMP_WINDOW_SECONDS',
+  'DAILY_UPLOAD_LIMIT',
+  'DEVICE_CACHE_SECONDS',
+  'DEVICE_NEGATIVE_CACHE_SECONDS',
+  'COLLECT_SCHEDULE',
+  'REMEDIATION_SCRIPT_ID',
+  'COLLECT_LEASE_SECONDS',
+] as const;
+
+export type SettingName = (typeof SETTING_NAMES)[number];
+export type Env = Readonly<Record<string, string | undefined>>;
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const TABLE_PREFIX = /^[A-Za-z][A-Za-z0-9]{0,29}$/;
+
+export function loadConfig(env: Env): Config {
+  const problems: string[] = [];
+  const str = (name: SettingName): string | undefined => {
+    const v = env[name]?.trim();
+    return v ? v : undefined;
+  };
+  const int = (name: SettingName, fallback: number, min: number, max: number): number => {
+    const raw = str(name);
+    if (raw === undefined) return fallback;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min || n > max) {
+      problems.push(`${name} must be a whole number from ${min} to ${max} (got "${raw}")`);
+      return fallback;
+    }
+    return n;
+  };
+
+  const connectionString = str('STORAGE_CONNECTION_STRING');
+  const accountName = str('STORAGE_ACCOUNT_NAME');
+  if (!connectionString && !accountName) {
+    problems.push(
+      'set STORAGE_CONNECTION_STRING (Azurite or a connection string) or STORAGE_ACCOUNT_NAME (managed identity)',
+    );
+  }
+  if (accountName && !/^[a-z0-9]{3,24}$/.test(accountName)) {
+    problems.push(`STORAGE_ACCOUNT_NAME must be 3-24 lower-case letters or digits (got "${accountName}")`);
+  }
+  const tablePrefix = str('TABLE_PREFIX') ?? 'rr';
+  if (!TABLE_PREFIX.test(tablePrefix)) {
+    problems.push(`TABLE_PREFIX must start with a letter and hold only letters or digits (got "${tablePrefix}")`);
+  }
+
+  const baseUrlRaw = str('GRAPH_BASE_URL') ?? 'https://graph.microsoft.com';
+  let baseUrl = baseUrlRaw.replace(/\/+$/, '');
+  try {
+    const u = new URL(baseUrl);
+    if (u.protocol !== 'https:') problems.push(`GRAPH_BASE_URL must be https:// (got "${baseUrlRaw}")`);
+    if (u.pathname !== '/' && u.pathname !== '') {
+      problems.push(`GRAPH_BASE_URL is an origin without a version segment, e.g. https://graph.microsoft.com`);
+    }
+    baseUrl = u.origin;
+  } catch {
+    problems.push(`GRAPH_BASE_URL is not a URL (got "${baseUrlRaw}")`);
+  }
+  const tenantId = str('GRAPH_TENANT_ID')?.toLowerCase();
+  if (tenantId && !GUID.test(tenantId)) problems.push(`GRAPH_TENANT_ID must be a GUID (got "${tenantId}")`);
+
+  const modeRaw = str('TRUST_MODE') ?? 'graph';
+  if (modeRaw !== 'graph' && modeRaw !== 'certificate-only') {
+    problems.push(`TRUST_MODE must be "graph" or "certificate-only" (got "${modeRaw}")`);
+  }
+  const schedule = str('COLLECT_SCHEDULE') ?? '0 0 */6 * * *';
+  if (schedule.split(/\s+/).length !== 6) {
+    problems.push(`COLLECT_SCHEDULE must be an NCRONTAB expression with 6 fields (got "${schedule}")`);
+  }
+  const remediationScriptId = str('REMEDIATION_SCRIPT_ID');
+  if (remediationScriptId && !GUID.test(remediationScriptId)) {
+    problems.push(`REMEDIATION_SCRIPT_ID must be a GUID (got "${remediationScriptId}")`);
+  }
+
+  const config: Config = {
+    storage: {
+      connectionString,
+      accountName,
+      tableEndpoint: str('STORAGE_TABLE_ENDPOINT'),
+      tablePrefix,
+    },
+    graph: {
+      baseUrl,
+      accessToken: str('GRAPH_ACCESS_TOKEN'),
+      tenantId,
+      clientId: str('GRAPH_CLIENT_ID'),
+      clientSecret: str('GRAPH_CLIENT_SECRET'),
+      clientCertificatePath: str('GRAPH_CLIENT_CERTIFICATE_PATH'),
+      maxConcurrency: int('GRAPH_MAX_CONCURRENCY', 8, 1, 64),
+      maxRetries: int('GRAPH_MAX_RETRIES', 6, 0, 10),
+    },
+    trust: {
+      mode: modeRaw === 'certificate-only' ? 'certificate-only' : 'graph',
+      timestampWindowSeconds: int('TIMESTAMP_WINDOW_SECONDS', 300, 30, 3600),
+      dailyUploadLimit: int('DAILY_UPLOAD_LIMIT', 24, 1, 10_000),
+      deviceCacheSeconds: int('DEVICE_CACHE_SECONDS', 300, 0, 86_400),
+      deviceNegativeCacheSeconds: int('DEVICE_NEGATIVE_CACHE_SECONDS', 60, 0, 86_400),
+    },
+    collection: {
+      schedule,
+      remediationScriptId: remediationScriptId?.toLowerCase(),
+      leaseSeconds: int('COLLECT_LEASE_SECONDS', 1800, 60, 86_400),
+    },
+  };
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}
