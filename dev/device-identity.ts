@@ -4,7 +4,13 @@
  * shaped like the certificate Entra issues at join. The CA is made once per process
  * (ECDSA P-256: fast) and never written to disk; nothing trusts it but our own tests.
  */
-import { createPrivateKey, generateKeyPairSync, type KeyObject, webcrypto } from 'node:crypto';
+import {
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  type KeyObject,
+  webcrypto,
+} from 'node:crypto';
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 import { type CertificateBinding, certificateBinding } from '../shared/trust/alternative-security-id.js';
@@ -111,7 +117,10 @@ export async function issueDeviceCertificate(opts: {
 }
 
 export function toPem(der: Uint8Array, label = 'CERTIFICATE'): string {
-  const b64 = Buffer.from(der).toString('base64').replace(/(.{64})/g, '$1\n').trimEnd();
+  const b64 = Buffer.from(der)
+    .toString('base64')
+    .replace(/(.{64})/g, '$1\n')
+    .trimEnd();
   return `-----BEGIN ${label}-----\n${b64}\n-----END ${label}-----\n`;
 }
 
@@ -127,7 +136,7 @@ export async function createDeviceIdentity(opts: DeviceIdentityOptions): Promise
   const now = Date.now();
   const certDer = await issueDeviceCertificate({
     subject: opts.subject ?? `CN=${deviceId}`,
-    publicKeySpkiDer: privateKey.export({ type: 'spki', format: 'der' }) as Buffer,
+    publicKeySpkiDer: createPublicKey(privateKey).export({ type: 'spki', format: 'der' }),
     notBefore: opts.notBefore ?? new Date(now - 86_400_000),
     notAfter: opts.notAfter ?? new Date(now + 10 * 365 * 86_400_000),
   });

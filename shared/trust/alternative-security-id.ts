@@ -32,7 +32,11 @@ export function certificateBinding(certDer: Uint8Array): CertificateBinding {
 
 export function encodeAlternativeSecurityId(binding: CertificateBinding): AlternativeSecurityId {
   const text = `${ALT_SEC_ID_PREFIX}${binding.thumbprint}${binding.publicKeyHash}`;
-  return { type: ALT_SEC_ID_TYPE_CERTIFICATE, identityProvider: null, key: Buffer.from(text, 'utf16le').toString('base64') };
+  return {
+    type: ALT_SEC_ID_TYPE_CERTIFICATE,
+    identityProvider: null,
+    key: Buffer.from(text, 'utf16le').toString('base64'),
+  };
 }
 
 /** Decodes a type-2 entry; null when it is not one or does not have the expected shape. */

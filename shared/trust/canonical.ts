@@ -8,7 +8,15 @@ import { createHash } from 'node:crypto';
 export const CANONICAL_VERSION = 'RESETREADY-V1';
 
 /** Line order of the canonical string. `version` is the literal CANONICAL_VERSION. */
-export const CANONICAL_LINES = ['version', 'method', 'path', 'deviceId', 'timestamp', 'nonce', 'bodySha256Hex'] as const;
+export const CANONICAL_LINES = [
+  'version',
+  'method',
+  'path',
+  'deviceId',
+  'timestamp',
+  'nonce',
+  'bodySha256Hex',
+] as const;
 
 export type CanonicalLine = (typeof CANONICAL_LINES)[number];
 

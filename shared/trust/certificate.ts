@@ -28,6 +28,9 @@ export function checkCertificateIdentity(
     );
   }
   if (now.getTime() > certInfo.notAfter.getTime()) {
-    throw new TrustRejection('certificate_expired', `the certificate expired at ${certInfo.notAfter.toISOString()}`);
+    throw new TrustRejection(
+      'certificate_expired',
+      `the certificate expired at ${certInfo.notAfter.toISOString()}`,
+    );
   }
 }

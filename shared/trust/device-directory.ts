@@ -3,8 +3,12 @@
  * DeviceDirectory so the cache, the simulator and a future non-Graph proof can stand in.
  * Graph labels alternativeSecurityIds "internal use": only this module reads it.
  */
-import { type GraphCollection, GraphRequestError, type GraphPort } from '../graph/port.js';
-import { type AlternativeSecurityId, bindingMatches, type CertificateBinding } from './alternative-security-id.js';
+import { type GraphCollection, type GraphPort, GraphRequestError } from '../graph/port.js';
+import {
+  type AlternativeSecurityId,
+  bindingMatches,
+  type CertificateBinding,
+} from './alternative-security-id.js';
 import { TrustRejection } from './errors.js';
 
 export interface EntraDevice {

@@ -38,7 +38,10 @@ function parseCertificate(certDer: Uint8Array): ParsedCertificate {
     const subjectCommonNames = peculiar.subjectName.getField(CN_OID);
     return { node, subjectCommonNames, notBefore: peculiar.notBefore, notAfter: peculiar.notAfter };
   } catch {
-    throw new TrustRejection('invalid_certificate', 'X-ResetReady-Certificate is not a DER X.509 certificate');
+    throw new TrustRejection(
+      'invalid_certificate',
+      'X-ResetReady-Certificate is not a DER X.509 certificate',
+    );
   }
 }
 

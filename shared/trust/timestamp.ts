@@ -38,7 +38,9 @@ export function parseRfc3339(text: string): Date | null {
   }
   const millis = m[7] ? Number(m[7].slice(0, 3).padEnd(3, '0')) : 0;
   return new Date(
-    utcDate(year, month - 1, day).getTime() + ((hour * 60 + minute - offsetMinutes) * 60 + second) * 1000 + millis,
+    utcDate(year, month - 1, day).getTime() +
+      ((hour * 60 + minute - offsetMinutes) * 60 + second) * 1000 +
+      millis,
   );
 }
 
