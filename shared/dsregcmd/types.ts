@@ -2,7 +2,12 @@
 export type JoinType = 'entraJoined' | 'hybridJoined' | 'entraRegistered' | 'domainJoined' | 'notJoined';
 
 /** `NO` is an undocumented legacy value seen in old captures; kept as its own state. */
-export type CanReset = 'DestructiveOnly' | 'NonDestructiveOnly' | 'DestructiveAndNonDestructive' | 'Unknown' | 'NO';
+export type CanReset =
+  | 'DestructiveOnly'
+  | 'NonDestructiveOnly'
+  | 'DestructiveAndNonDestructive'
+  | 'Unknown'
+  | 'NO';
 
 export interface DsregField {
   key: string;
