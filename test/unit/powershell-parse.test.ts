@@ -1,0 +1,132 @@
+/**
+ * The PowerShell agent cannot run here (no PowerShell on CI), so it is held to what can be
+ * checked without running it: every script parses, and the canonical string format it
+ * signs is the server's, byte for byte on the committed test vectors.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { CANONICAL_LINES, CANONICAL_VERSION } from '../../shared/trust/canonical.js';
+import { formatProblems, parsePowerShell } from '../support/powershell-parser.js';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const AGENT_DIR = join(ROOT, 'agent');
+const AGENT_SCRIPT = join(ROOT, 'agent', 'windows', 'ResetReady-Agent.ps1');
+const VECTORS = join(ROOT, 'test', 'fixtures', 'agent-protocol');
+
+function powerShellFiles(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile() && e.name.toLowerCase().endsWith('.ps1'))
+    .map((e) => join(e.parentPath, e.name))
+    .sort();
+}
+
+/** The single `$CanonicalFormat = @(...)` block: literal single-quoted entries only. */
+function canonicalFormatOf(script: string): string[] {
+  const blocks = [...script.matchAll(/^\$CanonicalFormat\s*=\s*@\(([^)]*)\)\s*$/gm)];
+  if (blocks.length !== 1) throw new Error(`expected one $CanonicalFormat block, found ${blocks.length}`);
+  const inner = blocks[0]?.[1] ?? '';
+  const entries = [...inner.matchAll(/'([^']*)'/g)].map((m) => m[1] ?? '');
+  // Anything but quoted literals and commas (a variable, an expression) defeats the comparison.
+  const rest = inner.replace(/'[^']*'/g, '').replace(/[\s,]/g, '');
+  if (rest !== '') throw new Error(`$CanonicalFormat holds more than literals: ${rest}`);
+  return entries;
+}
+
+/** Renders a format the way Get-CanonicalString in the agent does. */
+function renderLikeTheAgent(format: readonly string[], values: Record<string, string>): string {
+  return format
+    .map((entry) => {
+      const m = /^\{(\w+)\}$/.exec(entry);
+      if (!m) return entry;
+      const value = values[m[1] ?? ''];
+      if (value === undefined) throw new Error(`no value for ${entry}`);
+      return value;
+    })
+    .join('\n');
+}
+
+describe('PowerShell scripts parse', () => {
+  const files = powerShellFiles(AGENT_DIR);
+
+  it('finds the agent, its packaging and both Remediation scripts', () => {
+    const names = files.map((f) => relative(AGENT_DIR, f).replaceAll('\\', '/'));
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'windows/ResetReady-Agent.ps1',
+        'windows/Install-ResetReadyAgent.ps1',
+        'windows/Uninstall-ResetReadyAgent.ps1',
+        'windows/remediation/Detect-ResetReady.ps1',
+        'windows/remediation/Detect-CanReset.ps1',
+      ]),
+    );
+  });
+
+  it.each(files.map((f) => [relative(ROOT, f), f]))(
+    '%s has no ERROR or MISSING node',
+    async (_name, file) => {
+      const result = await parsePowerShell(readFileSync(file, 'utf8'));
+      expect(formatProblems(relative(ROOT, file), result.problems)).toBe('');
+      expect(result.ok).toBe(true);
+    },
+  );
+
+  it.each([
+    ['unclosed function body', 'function Get-X {\n  $a = 1\n', 'missing'],
+    ['unterminated here-string', "$s = @'\nabc\n", 'error'],
+    ['unterminated string', "$a = 'oops\n", 'error'],
+    ['unbalanced parenthesis', '$x = (1 + 2\n', 'error'],
+    ['stray closing brace', 'foreach ($i in $list) { $i }}\n', 'error'],
+    ['hashtable entry without a value', '$h = @{ a = 1; b = }\n', 'error'],
+  ])('reports a broken snippet (%s) as broken', async (_label, source, kind) => {
+    const result = await parsePowerShell(source);
+    expect(result.ok).toBe(false);
+    expect(result.problems.map((p) => p.kind)).toContain(kind);
+  });
+});
+
+describe('the agent signs the server canonical string', () => {
+  const script = readFileSync(AGENT_SCRIPT, 'utf8');
+  const format = canonicalFormatOf(script);
+
+  it('has one line per CANONICAL_LINES entry, in order, with the version literal', () => {
+    const expected = CANONICAL_LINES.map((name) => (name === 'version' ? CANONICAL_VERSION : `{${name}}`));
+    expect(format).toEqual(expected);
+  });
+
+  it('renders the test vector to the committed canonical.txt, byte for byte', () => {
+    const vector = JSON.parse(readFileSync(join(VECTORS, 'vector.json'), 'utf8')) as Record<string, string>;
+    const canonical = readFileSync(join(VECTORS, 'canonical.txt'));
+    const rendered = renderLikeTheAgent(format, {
+      method: vector.method ?? '',
+      path: vector.path ?? '',
+      deviceId: vector.deviceId ?? '',
+      timestamp: vector.timestamp ?? '',
+      nonce: vector.nonce ?? '',
+      bodySha256Hex: vector.bodySha256Hex ?? '',
+    });
+    expect(Buffer.from(rendered, 'utf8').equals(canonical)).toBe(true);
+  });
+
+  it('a format with lines swapped no longer matches canonical.txt (the check can fail)', () => {
+    const swapped = [...format];
+    [swapped[4], swapped[5]] = [swapped[5] ?? '', swapped[4] ?? ''];
+    const vector = JSON.parse(readFileSync(join(VECTORS, 'vector.json'), 'utf8')) as Record<string, string>;
+    const rendered = renderLikeTheAgent(swapped, vector);
+    expect(rendered).not.toBe(readFileSync(join(VECTORS, 'canonical.txt'), 'utf8'));
+  });
+
+  it('sends exactly the protocol headers of headers.json', () => {
+    const headers = JSON.parse(readFileSync(join(VECTORS, 'headers.json'), 'utf8')) as Record<string, string>;
+    const sent = [...script.matchAll(/TryAddWithoutValidation\('([^']+)'/g)].map((m) => m[1]);
+    const expected = Object.keys(headers).filter((h) => h.toLowerCase() !== 'content-type');
+    expect(sent.sort()).toEqual(expected.sort());
+    expect(script).toContain("MediaTypeHeaderValue]::Parse('application/json; charset=utf-8')");
+  });
+
+  it('signs RSASSA-PKCS1-v1_5 with SHA-256 over the UTF-8 canonical string', () => {
+    expect(script).toMatch(
+      /SignData\(\$Utf8\.GetBytes\(\$canonical\), \[Security\.Cryptography\.HashAlgorithmName\]::SHA256,\s+\[Security\.Cryptography\.RSASignaturePadding\]::Pkcs1\)/,
+    );
+  });
+});
