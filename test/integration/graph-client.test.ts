@@ -3,7 +3,8 @@
  * NODE_EXTRA_CA_CERTS like the Graph simulator): auth header, retries, paging, batching,
  * concurrency and error mapping as they happen on the wire.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ensureDevCa, issueServerCertificate } from '../../dev/tls.js';

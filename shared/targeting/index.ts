@@ -1,0 +1,2 @@
+export { effectiveTargeting, policyReach } from './effective-targeting.js';
+export type * from './types.js';
