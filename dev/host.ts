@@ -11,6 +11,7 @@
  */
 import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -197,7 +198,11 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
       if (level !== 'debug' && level !== 'trace') log(`[host] ${level}: ${message}`);
     },
   });
-  const functionsLib = await import('@azure/functions');
+  // require(), not import(): Node's ESM view of this CommonJS bundle misses some named
+  // exports (HttpRequest among them), and require shares the instance the app loads.
+  const functionsLib = createRequire(import.meta.url)(
+    '@azure/functions',
+  ) as typeof import('@azure/functions');
   const entryUrl = options.entryPoint.startsWith('file:')
     ? options.entryPoint
     : pathToFileURL(resolve(options.entryPoint)).href;

@@ -75,7 +75,7 @@ describe('local host: HTTP functions', () => {
     for (const path of ['/api/nothing', '/api/things', '/elsewhere/things/1/x', '/']) {
       const res = await fetch(`${host.url}${path}`);
       expect(res.status, path).toBe(404);
-      expect((await res.json()).error.code).toBe('not_found');
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe('not_found');
     }
   });
 

@@ -1,0 +1,213 @@
+/**
+ * The deployed entry point (package.json "main", built) registers every function the product
+ * promises, as the Azure Functions worker would see it: the test loads it in a fresh Node
+ * process with the recording @azure/functions-core injected (dev/functions-core.ts), then
+ * serves it with `resetready serve` and talks to it over HTTP.
+ *
+ * To add a function: add a row to EXPECTED. The set must match exactly, so a function that
+ * is registered but not listed (or listed but not registered) fails the test.
+ */
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SETTING_NAMES } from '../../shared/config.js';
+import { testStorageConnectionString, uniqueTablePrefix } from '../support/env.js';
+
+type Expected =
+  | {
+      name: string;
+      http: { route: string; methods: string[]; authLevel: 'anonymous' | 'function' | 'admin' };
+    }
+  | { name: string; timer: { schedule: string; runOnStartup?: boolean } };
+
+const EXPECTED: Expected[] = [
+  { name: 'ingestReport', http: { route: 'reports', methods: ['POST'], authLevel: 'anonymous' } },
+  // Next, when functions/collect-inventory.ts lands (schedule = COLLECT_SCHEDULE's default):
+  //   { name: 'collectInventory', timer: { schedule: '0 0 */6 * * *' } },
+];
+
+const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+const MAIN = join(
+  ROOT,
+  (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { main: string }).main,
+);
+const RECORDER = join(ROOT, 'dist', 'dev', 'functions-core.js');
+const CLI = join(ROOT, 'dist', 'cli', 'resetready.js');
+const MARK = '@@registrations@@';
+
+/** The inherited environment without any product setting, so defaults apply unless a test sets one. */
+function baseEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const name of SETTING_NAMES) delete env[name];
+  delete env.FUNCTIONS_KEY;
+  return { ...env, ...extra };
+}
+
+function validSettings(): Record<string, string> {
+  return {
+    STORAGE_CONNECTION_STRING: testStorageConnectionString(),
+    TABLE_PREFIX: uniqueTablePrefix('entry'),
+    // Never contacted: the composition root connects on first use, not at load.
+    GRAPH_BASE_URL: 'https://localhost:9',
+  };
+}
+
+/** Loads the entry point in a fresh process as the worker does and returns what it registered. */
+function loadEntryPoint(env: NodeJS.ProcessEnv) {
+  const script = `
+    const { installRecordingCore, triggerOf } = await import(${JSON.stringify(pathToFileURL(RECORDER).href)});
+    const core = installRecordingCore();
+    await import(${JSON.stringify(pathToFileURL(MAIN).href)});
+    const out = core.registrations.map((r) => ({ name: r.name, trigger: triggerOf(r.metadata) }));
+    process.stdout.write('\\n${MARK}' + JSON.stringify(out) + '\\n', () => process.exit(0));
+  `;
+  const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+    cwd: ROOT,
+    env,
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+  const line = child.stdout.split('\n').find((l) => l.startsWith(MARK));
+  return {
+    status: child.status,
+    stderr: child.stderr,
+    registrations: line
+      ? (JSON.parse(line.slice(MARK.length)) as {
+          name: string;
+          trigger?: Record<string, unknown> & { type: string };
+        }[])
+      : undefined,
+  };
+}
+
+beforeAll(() => {
+  // Type errors elsewhere in the tree are the typecheck's job; tsc still emits, and this test
+  // needs the emitted JavaScript to be from this run.
+  const started = Date.now();
+  const build = spawnSync('npm', ['run', 'build'], { cwd: ROOT, encoding: 'utf8', timeout: 110_000 });
+  for (const file of [MAIN, RECORDER, CLI]) {
+    const fresh = statSync(file, { throwIfNoEntry: false });
+    if (!fresh || fresh.mtimeMs < started - 1000) {
+      throw new Error(`npm run build did not produce ${file}:\n${build.stdout}\n${build.stderr}`);
+    }
+  }
+}, 120_000);
+
+describe('deployed entry point (package.json main)', () => {
+  it('registers exactly the expected functions, with their routes, methods, auth levels and schedules', () => {
+    const loaded = loadEntryPoint(baseEnv(validSettings()));
+    expect(loaded.stderr).not.toMatch(/test mode/);
+    expect(loaded.status, loaded.stderr).toBe(0);
+    const actual = (loaded.registrations ?? []).map((r): Expected => {
+      const t = r.trigger;
+      if (t?.type === 'httpTrigger') {
+        return {
+          name: r.name,
+          http: {
+            route: String(t.route ?? r.name),
+            methods: ((t.methods as string[]) ?? []).map((m) => m.toUpperCase()).sort(),
+            authLevel: t.authLevel as 'anonymous',
+          },
+        };
+      }
+      if (t?.type === 'timerTrigger') {
+        // A %SETTING% reference is resolved from the (default-free) environment, as Azure does.
+        const schedule = String(t.schedule).replace(
+          /%([^%]+)%/g,
+          (_, n: string) => process.env[n] ?? `%${n}%`,
+        );
+        return { name: r.name, timer: { schedule, ...(t.runOnStartup ? { runOnStartup: true } : {}) } };
+      }
+      return { name: r.name, unexpectedTrigger: t?.type } as unknown as Expected;
+    });
+    const byName = (a: Expected, b: Expected) => a.name.localeCompare(b.name);
+    expect(actual.sort(byName)).toEqual([...EXPECTED].sort(byName));
+  });
+
+  it('fails at load with every configuration problem when settings are wrong', () => {
+    const loaded = loadEntryPoint(baseEnv({ TRUST_MODE: 'sometimes' }));
+    expect(loaded.status).not.toBe(0);
+    expect(loaded.registrations).toBeUndefined();
+    expect(loaded.stderr).toContain('STORAGE_CONNECTION_STRING');
+    expect(loaded.stderr).toContain('TRUST_MODE must be "graph" or "certificate-only"');
+  });
+});
+
+describe('resetready serve', () => {
+  let dir: string;
+  let child: ChildProcess | undefined;
+
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'resetready-serve-'));
+  });
+  afterAll(() => {
+    child?.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  function serve(env: NodeJS.ProcessEnv) {
+    const proc = spawn(process.execPath, [CLI, 'serve', '--port', '0'], { cwd: dir, env });
+    let stdout = '';
+    let stderr = '';
+    proc.stdout?.on('data', (c: Buffer) => {
+      stdout += c.toString();
+    });
+    proc.stderr?.on('data', (c: Buffer) => {
+      stderr += c.toString();
+    });
+    const exited = new Promise<number | null>((ok) => proc.on('exit', (code) => ok(code)));
+    return { proc, exited, out: () => stdout, err: () => stderr };
+  }
+
+  it('exits 2 with the configuration problems when settings are missing', async () => {
+    const run = serve(baseEnv({}));
+    expect(await run.exited).toBe(2);
+    expect(run.err()).toMatch(/Invalid configuration:\n\s+- set STORAGE_CONNECTION_STRING/);
+  });
+
+  it('serves the app with local.settings.json applied, and stops on SIGTERM', async () => {
+    const settings = validSettings();
+    // The file supplies storage; the environment supplies Graph and wins over the file.
+    writeFileSync(
+      join(dir, 'local.settings.json'),
+      JSON.stringify({
+        IsEncrypted: false,
+        Values: {
+          STORAGE_CONNECTION_STRING: settings.STORAGE_CONNECTION_STRING,
+          TABLE_PREFIX: settings.TABLE_PREFIX,
+          GRAPH_BASE_URL: 'not a url',
+        },
+      }),
+    );
+    const run = serve(baseEnv({ GRAPH_BASE_URL: settings.GRAPH_BASE_URL!, FUNCTIONS_KEY: 'serve-test-key' }));
+    child = run.proc;
+    const deadline = Date.now() + 30_000;
+    let url: string | undefined;
+    while (!url && Date.now() < deadline) {
+      url = /functions on (http:\/\/localhost:\d+)/.exec(run.out())?.[1];
+      if (!url) await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(url, `${run.out()}\n${run.err()}`).toBeDefined();
+    expect(run.out()).toMatch(/ingestReport: \[POST\] http:\/\/localhost:\d+\/api\/reports \(anonymous\)/);
+
+    // The real ingest handler answers (an unsigned upload is refused with the JSON error shape).
+    const res = await fetch(`${url}/api/reports`, { method: 'POST', body: '{}' });
+    expect(res.status).toBeGreaterThanOrEqual(400);
+    expect(res.status).toBeLessThan(500);
+    expect([404, 405]).not.toContain(res.status);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toEqual(expect.any(String));
+
+    const admin = await fetch(`${url}/admin/functions`, { headers: { 'x-functions-key': 'serve-test-key' } });
+    expect(((await admin.json()) as { name: string }[]).map((f) => f.name).sort()).toEqual(
+      EXPECTED.map((e) => e.name).sort(),
+    );
+
+    run.proc.kill('SIGTERM');
+    expect(await run.exited).toBe(0);
+    child = undefined;
+    expect(run.err()).toBe('');
+  });
+});
