@@ -1,0 +1,12 @@
+/**
+ * Composition root, loaded by the Functions host (package.json "main"): reads and validates
+ * the configuration once, builds the clients, and registers every function. Nothing here
+ * talks to Azure at load time; clients connect on first use.
+ */
+import { loadConfig } from '../shared/config.js';
+import { registerIngestReport } from './ingest-report.js';
+import { buildServices } from './services.js';
+
+const services = buildServices(loadConfig(process.env));
+
+registerIngestReport({ trust: services.config.trust, directory: services.directory, store: services.reports });
