@@ -26,6 +26,7 @@ async function waitForLog(pattern: RegExp, count = 1, timeoutMs = 5000): Promise
 }
 
 beforeAll(async () => {
+  process.env.RR_HOST_TEST_SCHEDULE = '0 30 4 * * *';
   host = await startLocalHost({ port: 0, entryPoint: ENTRY, key: KEY, log: (line) => logs.push(line) });
 });
 
@@ -51,9 +52,14 @@ describe('local host: HTTP functions', () => {
         }),
         expect.objectContaining({ name: 'tick', kind: 'timer', schedule: '*/1 * * * * *' }),
         expect.objectContaining({ name: 'nightly', kind: 'timer', schedule: '0 0 3 * * *' }),
+        expect.objectContaining({
+          name: 'fromSetting',
+          schedule: '%RR_HOST_TEST_SCHEDULE%',
+          resolvedSchedule: '0 30 4 * * *',
+        }),
       ]),
     );
-    expect(host.functions).toHaveLength(5);
+    expect(host.functions).toHaveLength(6);
   });
 
   it('routes /api/<route> with route params, catch-all, repeated query names and headers', async () => {
@@ -139,7 +145,7 @@ describe('local host: timers and the admin API', () => {
     const res = await fetch(`${host.url}/admin/functions`, { headers: { 'x-functions-key': KEY } });
     expect(res.status).toBe(200);
     const names = ((await res.json()) as { name: string }[]).map((f) => f.name).sort();
-    expect(names).toEqual(['echo', 'fails', 'getThing', 'nightly', 'tick']);
+    expect(names).toEqual(['echo', 'fails', 'fromSetting', 'getThing', 'nightly', 'tick']);
   });
 
   it('runs a timer now on POST /admin/functions/<name> (202)', async () => {

@@ -67,3 +67,9 @@ app.timer('nightly', {
     context.log(`nightly ran isPastDue=${timer.isPastDue}`);
   },
 });
+
+app.timer('fromSetting', {
+  // Resolved by the host from the environment, as Azure resolves app-setting references.
+  schedule: '%RR_HOST_TEST_SCHEDULE%',
+  handler: async () => {},
+});
