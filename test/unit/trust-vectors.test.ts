@@ -15,6 +15,7 @@ import {
 } from '../../shared/trust/alternative-security-id.js';
 import { CANONICAL_LINES, canonicalString, sha256Hex } from '../../shared/trust/canonical.js';
 import { checkCertificateIdentity } from '../../shared/trust/certificate.js';
+import { TRUST_REJECTION_STATUS } from '../../shared/trust/errors.js';
 import { parseUploadHeaders } from '../../shared/trust/headers.js';
 import { verifyRequestSignature } from '../../shared/trust/signature.js';
 import { checkTimestamp } from '../../shared/trust/timestamp.js';
@@ -91,5 +92,33 @@ describe('agent-protocol test vectors', () => {
     expect(parsed.schemaVersion).toBe(1);
     expect(parsed.system.dsregcmd).toContain(`DeviceId : ${VECTOR_INPUT.deviceId}`);
     expect(parsed.users[0].dsregcmd).toContain('CanReset : DestructiveAndNonDestructive');
+  });
+});
+
+describe('docs/agent-protocol.md', () => {
+  const doc = readFileSync(join(import.meta.dirname, '../../docs/agent-protocol.md'), 'utf8');
+  const block = (marker: string) => {
+    const m = new RegExp(
+      `<!-- ${marker}:begin -->\\n\`\`\`text\\n([\\s\\S]*?)\\n\`\`\`\\n<!-- ${marker}:end -->`,
+    ).exec(doc);
+    if (!m) throw new Error(`block ${marker} not found`);
+    return m[1]!;
+  };
+
+  it('shows the canonical line order of CANONICAL_LINES', () => {
+    const names = block('canonical-lines')
+      .split('\n')
+      .map((l) => l.split(/\s+/)[0]);
+    expect(names).toEqual([...CANONICAL_LINES]);
+  });
+
+  it('shows the vector canonical string verbatim', () => {
+    expect(block('vector-canonical')).toBe(text(VECTOR_FILES.canonical));
+  });
+
+  it('lists every rejection code with its status', () => {
+    for (const [code, status] of Object.entries(TRUST_REJECTION_STATUS)) {
+      expect(doc).toMatch(new RegExp(`\\| ${status} \\| \`${code}\``));
+    }
   });
 });
