@@ -86,12 +86,24 @@ function decodeUtf8(bytes: Uint8Array, warnings: string[]): DecodedText {
   }
 }
 
+// 0x80–0x9F of windows-1252 (WHATWG table; unassigned bytes map to the C1 control of the same value).
+// Node's TextDecoder('windows-1252') decodes these as Latin-1 C1 controls, so the table is ours.
+const CP1252_HIGH = [
+  0x20ac, 0x81, 0x201a, 0x192, 0x201e, 0x2026, 0x2020, 0x2021, 0x2c6, 0x2030, 0x160, 0x2039, 0x152, 0x8d,
+  0x17d, 0x8f, 0x90, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014, 0x2dc, 0x2122, 0x161, 0x203a,
+  0x153, 0x9d, 0x17e, 0x178,
+];
+
 function decodeWindows1252(bytes: Uint8Array): string {
-  try {
-    return new TextDecoder('windows-1252').decode(bytes);
-  } catch {
-    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+  const parts: string[] = [];
+  // Chunked so a large body never builds one huge argument list.
+  for (let start = 0; start < bytes.length; start += 8192) {
+    const codes = Array.from(bytes.subarray(start, start + 8192), (b) =>
+      b >= 0x80 && b <= 0x9f ? CP1252_HIGH[b - 0x80]! : b,
+    );
+    parts.push(String.fromCharCode(...codes));
   }
+  return parts.join('');
 }
 
 /** Drops a leading BOM and NULs (UTF-16 text that someone decoded as 8-bit keeps a NUL per character). */

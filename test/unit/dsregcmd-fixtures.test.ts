@@ -206,6 +206,11 @@ const BYTE_VARIANTS: Record<string, (t: string) => Uint8Array> = {
   'UTF-8 without BOM': (t) => Buffer.from(t, 'utf8'),
 };
 
+it('has an expectation for every dsregcmd fixture on disk', () => {
+  const onDisk = readdirSync(FIXTURE_DIR).filter((f) => f.endsWith('.txt'));
+  expect(onDisk.sort()).toEqual([...FIXTURES].sort());
+});
+
 describe.each(FIXTURES)('%s', (name) => {
   const text = fixture(name);
   const pristine = parseDsregcmd(text);
