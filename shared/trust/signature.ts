@@ -11,7 +11,9 @@ import { type CertificateBinding, certificateBinding } from './alternative-secur
 import { TrustRejection } from './errors.js';
 
 export interface CertificateInfo {
-  /** Every CN of the subject, in order (a device certificate has exactly one). */
+  /** The subject CN when there is exactly one (as on a device certificate), else null. */
+  subjectCommonName: string | null;
+  /** Every CN of the subject, in order. */
   subjectCommonNames: string[];
   notBefore: Date;
   notAfter: Date;
@@ -34,7 +36,7 @@ function parseCertificate(certDer: Uint8Array): ParsedCertificate {
     const node = new NodeX509(certDer);
     // The subject is read structurally: Node's text form can be confused by a CN
     // that itself contains "\nCN=...".
-    const peculiar = new x509.X509Certificate(certDer);
+    const peculiar = new x509.X509Certificate(Buffer.from(certDer));
     const subjectCommonNames = peculiar.subjectName.getField(CN_OID);
     return { node, subjectCommonNames, notBefore: peculiar.notBefore, notAfter: peculiar.notAfter };
   } catch {
@@ -82,6 +84,7 @@ export function verifyRequestSignature(
     );
   }
   return {
+    subjectCommonName: subjectCommonNames.length === 1 ? subjectCommonNames[0]! : null,
     subjectCommonNames,
     notBefore,
     notAfter,

@@ -211,6 +211,7 @@ describe('signature and certificate checks with real keys', () => {
     const info = verifyUpload(up.headers, up.body);
     expect(info.keyBits).toBe(2048);
     expect(info.subjectCommonNames).toEqual([DEVICE]);
+    expect(info.subjectCommonName).toBe(DEVICE);
     expect(info.binding).toEqual(identity.binding);
     expect(info.binding.thumbprint).toMatch(/^[0-9A-F]{40}$/);
   });

@@ -118,7 +118,7 @@ describe('docs/agent-protocol.md', () => {
 
   it('lists every rejection code with its status', () => {
     for (const [code, status] of Object.entries(TRUST_REJECTION_STATUS)) {
-      expect(doc).toMatch(new RegExp(`\\| ${status} \\| \`${code}\``));
+      expect(doc).toMatch(new RegExp(`\\|\\s*${status}\\s*\\|\\s*\`${code}\``));
     }
   });
 });
