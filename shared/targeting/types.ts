@@ -18,7 +18,10 @@ export interface PolicyAssignment {
 }
 
 export interface PinRecoveryPolicy {
+  /** Unique per entry: the Graph id, or `<graphId>:user` for the user half of a two-scope policy. */
   id: string;
+  /** The Graph object id of the policy (several entries can share it). */
+  graphId?: string;
   name: string;
   kind: PolicyKind;
   scope: PolicyScope;

@@ -1,0 +1,84 @@
+/**
+ * Group expansion for targeting: transitive device and user members of each assigned group
+ * (graph.md §8). Device members carry Entra device.id; asking for deviceId too gives the
+ * deviceId → id map that links them to managedDevice.azureADDeviceId, with no extra call.
+ */
+import type { GroupMembership } from '../../targeting/types.js';
+import type { GraphPort, GraphRequestOptions } from '../port.js';
+import { batchCollections } from './fetch.js';
+import { normalGuid } from './odata.js';
+
+/** The cast + another query option is an advanced query (graph.md §4.2, §8). */
+const ADVANCED: GraphRequestOptions = { version: 'v1.0', headers: { ConsistencyLevel: 'eventual' } };
+
+export function membersPath(groupId: string, cast: 'device' | 'user'): string {
+  const select = cast === 'device' ? 'id,deviceId' : 'id';
+  return `/groups/${encodeURIComponent(groupId)}/transitiveMembers/microsoft.graph.${cast}?$select=${select}&$top=999&$count=true`;
+}
+
+export interface GroupMembers {
+  devices: Set<string>;
+  users: Set<string>;
+  /** False when the group no longer exists (404): treated as empty. */
+  found: boolean;
+}
+
+export interface CollectedMembership extends GroupMembership {
+  groups: Map<string, GroupMembers>;
+  /** Entra deviceId → device object id, for every device member seen. */
+  objectIdByDeviceId: Map<string, string>;
+  /** Device members returned without deviceId ("limited information": Device.Read.All missing). */
+  unmappedDeviceMembers: number;
+}
+
+interface MemberItem {
+  id?: string;
+  deviceId?: string | null;
+}
+
+export async function collectGroupMembers(
+  graph: GraphPort,
+  groupIds: Iterable<string>,
+): Promise<CollectedMembership> {
+  const ids = [...new Set([...groupIds].map((g) => g.toLowerCase()))];
+  const requests = ids.flatMap((g, i) => [
+    { id: `${i}d`, url: membersPath(g, 'device') },
+    { id: `${i}u`, url: membersPath(g, 'user') },
+  ]);
+  const pages = await batchCollections<MemberItem>(graph, requests, ADVANCED);
+
+  const groups = new Map<string, GroupMembers>();
+  const objectIdByDeviceId = new Map<string, string>();
+  let unmapped = 0;
+  ids.forEach((g, i) => {
+    const devices = pages.get(`${i}d`) ?? null;
+    const users = pages.get(`${i}u`) ?? null;
+    const entry: GroupMembers = {
+      devices: new Set(),
+      users: new Set(),
+      found: devices !== null && users !== null,
+    };
+    for (const d of devices ?? []) {
+      const id = normalGuid(d.id);
+      if (!id) continue;
+      entry.devices.add(id);
+      const deviceId = normalGuid(d.deviceId);
+      if (deviceId) objectIdByDeviceId.set(deviceId, id);
+      else unmapped++;
+    }
+    for (const u of users ?? []) {
+      const id = normalGuid(u.id);
+      if (id) entry.users.add(id);
+    }
+    groups.set(g, entry);
+  });
+
+  const none: ReadonlySet<string> = new Set();
+  return {
+    groups,
+    objectIdByDeviceId,
+    unmappedDeviceMembers: unmapped,
+    devicesOf: (g) => groups.get(g.toLowerCase())?.devices ?? none,
+    usersOf: (g) => groups.get(g.toLowerCase())?.users ?? none,
+  };
+}
