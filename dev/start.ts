@@ -1,0 +1,166 @@
+/**
+ * `npm start`: the whole product on one machine. Azurite (data in .local/azurite), the Graph
+ * simulator with a demo tenant over HTTPS, every function on http://localhost:7071 through
+ * the local host (a child process, so NODE_EXTRA_CA_CERTS is in force from its start), and
+ * demo devices uploading signed reports with the reference agent.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildReportBody } from '../agent/reference/report-body.js';
+import { rfc3339Now } from '../agent/reference/signed-upload.js';
+import { uploadReport } from '../agent/reference/upload.js';
+import type { CanReset } from '../shared/dsregcmd/types.js';
+import { startAzurite } from './azurite.js';
+import { createDeviceIdentity, type DeviceIdentity } from './device-identity.js';
+import { renderDsregcmdStatus } from './dsregcmd-render.js';
+import { generateTenant } from './graph-sim/generate.js';
+import { startGraphSimulator } from './graph-sim/server.js';
+import type { Tenant } from './graph-sim/tenant.js';
+import { ensureDevCa } from './tls.js';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const LOCAL = join(ROOT, '.local');
+const PORT = Number(process.env.PORT ?? 7071);
+const DEMO_DEVICES = Number(process.env.DEMO_DEVICES ?? 24);
+
+interface DemoDevice {
+  identity: DeviceIdentity;
+  name: string;
+  hybrid: boolean;
+  users: { upn: string; sid: string; ngcSet: boolean; canReset?: CanReset; ngcKeyId: string }[];
+}
+
+/** A believable spread of states, the same on every start. */
+function demoUsers(tenant: Tenant, index: number, upn: string | null): DemoDevice['users'] {
+  const states: (CanReset | 'none')[] = ['DestructiveAndNonDestructive', 'DestructiveOnly', 'none', 'DestructiveOnly'];
+  const state = states[index % states.length]!;
+  const user = upn ?? `user${index}@${tenant.domain}`;
+  return [
+    {
+      upn: user,
+      sid: `S-1-12-1-${1000 + index}-${2000 + index}`,
+      ngcSet: state !== 'none',
+      canReset: state === 'none' ? undefined : state,
+      ngcKeyId: `0d8c${String(index).padStart(4, '0')}-a5d7-4844-82d8-50a2fb42ec7b`,
+    },
+  ];
+}
+
+async function waitForHost(url: string, child: ChildProcess, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`the local host exited with code ${child.exitCode}`);
+    try {
+      const res = await fetch(`${url}/admin/host/status`);
+      if (res.status < 500) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`the local host did not answer on ${url} within ${timeoutMs} ms`);
+}
+
+async function main(): Promise<void> {
+  const stops: (() => Promise<void>)[] = [];
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) await stop().catch(() => {});
+  };
+  process.once('SIGINT', () => void stopAll().then(() => process.exit(0)));
+  process.once('SIGTERM', () => void stopAll().then(() => process.exit(0)));
+
+  const azurite = await startAzurite({ location: join(LOCAL, 'azurite') });
+  stops.push(azurite.stop);
+  console.log(`azurite      ${azurite.tableEndpoint} (data in .local/azurite)`);
+
+  const ca = await ensureDevCa(join(LOCAL, 'sim-ca'));
+  const tenant = generateTenant({ devices: DEMO_DEVICES, seed: 'demo' });
+  const key = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
+  const demo: DemoDevice[] = [];
+  for (const [i, md] of tenant.managedDevices.entries()) {
+    const entra = tenant.entraDeviceByDeviceId(md.azureADDeviceId);
+    if (md.operatingSystem !== 'Windows' || !entra || md.joinType === 'azureADRegistered') continue;
+    const identity = await createDeviceIdentity({ deviceId: entra.deviceId, privateKey: key });
+    tenant.setDeviceCertificate(entra.deviceId, identity.certDer);
+    demo.push({
+      identity,
+      name: md.deviceName,
+      hybrid: md.joinType === 'hybridAzureADJoined',
+      users: demoUsers(tenant, i, md.userPrincipalName || null),
+    });
+  }
+  const sim = await startGraphSimulator({ tenant, ca });
+  stops.push(sim.stop);
+  console.log(`graph sim    ${sim.baseUrl} (${tenant.managedDevices.length} managed devices, tenant ${tenant.tenantId})`);
+
+  const entry = join(ROOT, 'dist', 'cli', 'resetready.js');
+  if (!existsSync(entry)) throw new Error('dist/ is missing: run "npm run build" (npm start does it for you)');
+  const host = spawn(process.execPath, [entry, 'serve', '--port', String(PORT)], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+    env: {
+      ...process.env,
+      NODE_EXTRA_CA_CERTS: ca.certFile,
+      STORAGE_CONNECTION_STRING: azurite.connectionString,
+      GRAPH_BASE_URL: sim.baseUrl,
+      GRAPH_ACCESS_TOKEN: sim.token,
+      GRAPH_TENANT_ID: tenant.tenantId,
+      FUNCTIONS_KEY: process.env.FUNCTIONS_KEY ?? 'local-dev-key',
+    },
+  });
+  stops.push(
+    () =>
+      new Promise<void>((done) => {
+        if (host.exitCode !== null) return done();
+        host.once('exit', () => done());
+        host.kill('SIGTERM');
+      }),
+  );
+  const url = `http://localhost:${PORT}`;
+  await waitForHost(url, host);
+
+  let accepted = 0;
+  await Promise.all(
+    demo.map(async (d) => {
+      const device = {
+        deviceId: d.identity.deviceId,
+        tenantId: tenant.tenantId,
+        tenantName: tenant.organization.displayName,
+        deviceName: d.name,
+        azureAdJoined: true,
+        domainJoined: d.hybrid,
+        thumbprint: d.identity.binding.thumbprint,
+      };
+      const body = buildReportBody({
+        deviceName: d.name,
+        osVersion: '10.0.22631.4460',
+        systemDsregcmd: renderDsregcmdStatus(device),
+        collectedAt: rfc3339Now(),
+        agentVersion: 'demo',
+        users: d.users.map((u) => ({ upn: u.upn, sid: u.sid, dsregcmd: renderDsregcmdStatus(device, u) })),
+      });
+      const res = await uploadReport(url, { ...d.identity, privateKey: d.identity.privateKeyPem }, body, {
+        maxAttempts: 3,
+        baseDelayMs: 200,
+      });
+      if (res.ok) accepted++;
+      else console.error(`demo upload from ${d.name} failed: ${res.status ?? res.error}`);
+    }),
+  );
+
+  console.log(`
+ResetReady is running.
+  uploads      ${accepted}/${demo.length} demo devices uploaded signed reports to ${url}/api/reports
+  functions    GET  ${url}/admin/functions            (every registered function)
+  run a timer  POST ${url}/admin/functions/<name>     (e.g. collectInventory), key: FUNCTIONS_KEY=${process.env.FUNCTIONS_KEY ?? 'local-dev-key'}
+  try it       npx resetready parse-dsregcmd <file>
+  graph        export GRAPH_BASE_URL=${sim.baseUrl} GRAPH_ACCESS_TOKEN=${sim.token} NODE_EXTRA_CA_CERTS=${ca.certFile}
+Press Ctrl+C to stop.`);
+}
+
+main().catch((err: unknown) => {
+  console.error(`npm start failed: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});
