@@ -110,7 +110,7 @@ export async function generateVectors(
     nonce: VECTOR_INPUT.nonce,
   });
   const binding = certificateBinding(certDer);
-  const signature = upload.headers['X-ResetReady-Signature']!;
+  const signature = upload.headers['x-resetready-signature']!;
   const json = (v: unknown) => `${JSON.stringify(v, null, 2)}\n`;
 
   writeFileSync(join(outDir, VECTOR_FILES.body), upload.body);

@@ -24,6 +24,7 @@ export interface SignedUploadInput {
 }
 
 export interface SignedUpload {
+  /** Header names in lower case. */
   headers: Record<string, string>;
   body: Buffer;
   /** What was signed (for debugging an implementation against this one; not secret). */
@@ -63,14 +64,17 @@ export function buildSignedUpload(input: SignedUploadInput): SignedUpload {
     key,
     padding: constants.RSA_PKCS1_PADDING,
   }).toString('base64');
+  // Lower-case names: HTTP names are case-insensitive, and lower case is how Node, fetch
+  // and HTTP/2 spell them, so callers can read or override a header without a second key.
+  const h = (name: string) => name.toLowerCase();
   return {
     headers: {
-      'Content-Type': 'application/json; charset=utf-8',
-      [UPLOAD_HEADERS.device]: deviceId,
-      [UPLOAD_HEADERS.timestamp]: timestamp,
-      [UPLOAD_HEADERS.nonce]: nonce,
-      [UPLOAD_HEADERS.certificate]: Buffer.from(input.certDer).toString('base64'),
-      [UPLOAD_HEADERS.signature]: signature,
+      'content-type': 'application/json; charset=utf-8',
+      [h(UPLOAD_HEADERS.device)]: deviceId,
+      [h(UPLOAD_HEADERS.timestamp)]: timestamp,
+      [h(UPLOAD_HEADERS.nonce)]: nonce,
+      [h(UPLOAD_HEADERS.certificate)]: Buffer.from(input.certDer).toString('base64'),
+      [h(UPLOAD_HEADERS.signature)]: signature,
     },
     body,
     canonical,

@@ -17,6 +17,11 @@ import { parseUploadHeaders, UPLOAD_HEADERS, type UploadHeaders } from '../../sh
 import { verifyRequestSignature } from '../../shared/trust/signature.js';
 import { checkTimestamp, parseRfc3339 } from '../../shared/trust/timestamp.js';
 
+/** Header names as buildSignedUpload spells them (lower case). */
+const H = Object.fromEntries(Object.entries(UPLOAD_HEADERS).map(([k, v]) => [k, v.toLowerCase()])) as Record<
+  keyof typeof UPLOAD_HEADERS,
+  string
+>;
 const DEVICE = '0f8fad5b-d9cb-469f-a165-70867728950e';
 const NOW = new Date('2026-11-24T09:30:00Z');
 
@@ -39,7 +44,7 @@ function expectRejection(fn: () => unknown, code: TrustRejectionCode, status: nu
 
 /** The service side, in the protocol's order, as the ingest handler composes it. */
 function verifyUpload(headers: Record<string, string>, body: Buffer, now = NOW, path = '/api/reports') {
-  const h: UploadHeaders = parseUploadHeaders((n) => headers[n] ?? null);
+  const h: UploadHeaders = parseUploadHeaders((n) => headers[n.toLowerCase()] ?? null);
   checkTimestamp(h.timestamp, now, 300);
   const canonical = canonicalString({
     method: 'POST',
@@ -235,9 +240,9 @@ describe('signature and certificate checks with real keys', () => {
 
   it('401 bad_signature when the nonce or timestamp header was swapped', () => {
     const up = sign(identity);
-    const swapped = { ...up.headers, [UPLOAD_HEADERS.nonce]: 'AAAAAAAAAAAAAAAAAAAAAAAA' };
+    const swapped = { ...up.headers, [H.nonce]: 'AAAAAAAAAAAAAAAAAAAAAAAA' };
     expectRejection(() => verifyUpload(swapped, up.body), 'bad_signature', 401);
-    const later = { ...up.headers, [UPLOAD_HEADERS.timestamp]: '2026-11-24T09:31:00Z' };
+    const later = { ...up.headers, [H.timestamp]: '2026-11-24T09:31:00Z' };
     expectRejection(() => verifyUpload(later, up.body), 'bad_signature', 401);
   });
 
@@ -248,16 +253,16 @@ describe('signature and certificate checks with real keys', () => {
 
   it('401 bad_signature for a truncated or oversized signature', () => {
     const up = sign(identity);
-    const sig = Buffer.from(up.headers[UPLOAD_HEADERS.signature]!, 'base64');
+    const sig = Buffer.from(up.headers[H.signature]!, 'base64');
     for (const bad of [sig.subarray(0, 128), Buffer.concat([sig, sig])]) {
-      const h = { ...up.headers, [UPLOAD_HEADERS.signature]: bad.toString('base64') };
+      const h = { ...up.headers, [H.signature]: bad.toString('base64') };
       expectRejection(() => verifyUpload(h, up.body), 'bad_signature', 401);
     }
   });
 
   it('401 invalid_certificate for bytes that are not a certificate', () => {
     const up = sign(identity);
-    const h = { ...up.headers, [UPLOAD_HEADERS.certificate]: Buffer.from('garbage').toString('base64') };
+    const h = { ...up.headers, [H.certificate]: Buffer.from('garbage').toString('base64') };
     expectRejection(() => verifyUpload(h, up.body), 'invalid_certificate', 401);
   });
 
@@ -331,8 +336,8 @@ describe('signature and certificate checks with real keys', () => {
   it('rejections never echo the certificate or the signature', () => {
     const up = sign(identity, { privateKey: other.privateKeyPem });
     const r = rejection(() => verifyUpload(up.headers, up.body));
-    expect(r.message).not.toContain(up.headers[UPLOAD_HEADERS.signature]!.slice(0, 16));
-    expect(r.message).not.toContain(up.headers[UPLOAD_HEADERS.certificate]!.slice(0, 16));
+    expect(r.message).not.toContain(up.headers[H.signature]!.slice(0, 16));
+    expect(r.message).not.toContain(up.headers[H.certificate]!.slice(0, 16));
   });
 });
 

@@ -33,7 +33,7 @@ const certDer = new X509Certificate(text(VECTOR_FILES.certificate)).raw;
 describe('agent-protocol test vectors', () => {
   it('the body hash and canonical string follow from the committed inputs', () => {
     expect(sha256Hex(body)).toBe(manifest.bodySha256Hex);
-    const h = parseUploadHeaders((n) => headers[n] ?? null);
+    const h = parseUploadHeaders((n) => headers[n.toLowerCase()] ?? null);
     const canonical = canonicalString({
       method: 'POST',
       path: '/api/reports',
@@ -48,7 +48,7 @@ describe('agent-protocol test vectors', () => {
   });
 
   it('the committed signature verifies with the committed certificate, and passes every certificate check', () => {
-    const h = parseUploadHeaders((n) => headers[n] ?? null);
+    const h = parseUploadHeaders((n) => headers[n.toLowerCase()] ?? null);
     expect(h.certificateDer.equals(certDer)).toBe(true);
     expect(h.signature).toBe(text(VECTOR_FILES.signature));
     checkTimestamp(h.timestamp, new Date(VECTOR_INPUT.timestamp), 300);
