@@ -33,6 +33,7 @@ const SHELL_NOISE = [
 export function tokenizeDsregcmd(text: string): TokenizedDsregcmd {
   const fields: DsregField[] = [];
   const sections: string[] = [];
+  const seenSections = new Set<string>(); // a Set: a hostile body could hold 100k distinct titles
   const noiseLines: number[] = [];
   let section = '';
   let afterBanner = false;
@@ -55,7 +56,10 @@ export function tokenizeDsregcmd(text: string): TokenizedDsregcmd {
     afterBanner = false;
     if (title !== null) {
       section = title;
-      if (!sections.includes(title)) sections.push(title);
+      if (!seenSections.has(title)) {
+        seenSections.add(title);
+        sections.push(title);
+      }
       open = null;
       continue;
     }
