@@ -67,18 +67,22 @@ export async function run(args: string[]): Promise<number> {
   }
   const sim = await startGraphSimulator({ tenant, ca });
   const port = await freePort();
-  const host = spawn(process.execPath, [join(ROOT, 'dist/cli/resetready.js'), 'serve', '--port', String(port)], {
-    stdio: ['ignore', 'ignore', 'inherit'],
-    env: {
-      ...process.env,
-      NODE_EXTRA_CA_CERTS: ca.certFile,
-      STORAGE_CONNECTION_STRING: azurite.connectionString,
-      GRAPH_BASE_URL: sim.baseUrl,
-      GRAPH_ACCESS_TOKEN: sim.token,
-      DAILY_UPLOAD_LIMIT: '10000',
-      FUNCTIONS_KEY: 'bench',
+  const host = spawn(
+    process.execPath,
+    [join(ROOT, 'dist/cli/resetready.js'), 'serve', '--port', String(port)],
+    {
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env: {
+        ...process.env,
+        NODE_EXTRA_CA_CERTS: ca.certFile,
+        STORAGE_CONNECTION_STRING: azurite.connectionString,
+        GRAPH_BASE_URL: sim.baseUrl,
+        GRAPH_ACCESS_TOKEN: sim.token,
+        DAILY_UPLOAD_LIMIT: '10000',
+        FUNCTIONS_KEY: 'bench',
+      },
     },
-  });
+  );
   const url = `http://127.0.0.1:${port}`;
   try {
     await waitUp(url, host);
@@ -117,7 +121,13 @@ export async function run(args: string[]): Promise<number> {
 
     // Warm the Entra cache and the tables, as a running app would be.
     await Promise.all(
-      fleet.slice(0, Math.min(devices, 8)).map((d) => fetch(`${url}/api/reports`, { method: 'POST', body: '{}', headers: { 'x-resetready-device': d.deviceId } })),
+      fleet.slice(0, Math.min(devices, 8)).map((d) =>
+        fetch(`${url}/api/reports`, {
+          method: 'POST',
+          body: '{}',
+          headers: { 'x-resetready-device': d.deviceId },
+        }),
+      ),
     );
 
     const latencies: number[] = [];

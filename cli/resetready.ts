@@ -13,7 +13,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMod
     load: () => import('./commands/parse-dsregcmd.js'),
   },
   serve: {
-    summary: 'serve [--port P]          run every function locally from this environment\'s settings',
+    summary: "serve [--port P]          run every function locally from this environment's settings",
     load: () => import('./commands/serve.js'),
   },
   collect: {
@@ -21,14 +21,20 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMod
     load: () => import('./commands/collect.js'),
   },
   sim: {
-    summary: 'sim [--devices N] [--seed S] [--latency-ms L] [--fault-rate F] [--port P]\n' +
+    summary:
+      'sim [--devices N] [--seed S] [--latency-ms L] [--fault-rate F] [--port P]\n' +
       '                            start the Microsoft Graph simulator',
     load: () => import('./commands/sim.js'),
   },
 };
 
 function usage(): string {
-  return ['usage: resetready <command> [options]', '', 'commands:', ...Object.values(COMMANDS).map((c) => `  ${c.summary}`)].join('\n');
+  return [
+    'usage: resetready <command> [options]',
+    '',
+    'commands:',
+    ...Object.values(COMMANDS).map((c) => `  ${c.summary}`),
+  ].join('\n');
 }
 
 async function main(argv: string[]): Promise<number> {

@@ -35,7 +35,12 @@ interface DemoDevice {
 
 /** A believable spread of states, the same on every start. */
 function demoUsers(tenant: Tenant, index: number, upn: string | null): DemoDevice['users'] {
-  const states: (CanReset | 'none')[] = ['DestructiveAndNonDestructive', 'DestructiveOnly', 'none', 'DestructiveOnly'];
+  const states: (CanReset | 'none')[] = [
+    'DestructiveAndNonDestructive',
+    'DestructiveOnly',
+    'none',
+    'DestructiveOnly',
+  ];
   const state = states[index % states.length]!;
   const user = upn ?? `user${index}@${tenant.domain}`;
   return [
@@ -94,10 +99,13 @@ async function main(): Promise<void> {
   }
   const sim = await startGraphSimulator({ tenant, ca });
   stops.push(sim.stop);
-  console.log(`graph sim    ${sim.baseUrl} (${tenant.managedDevices.length} managed devices, tenant ${tenant.tenantId})`);
+  console.log(
+    `graph sim    ${sim.baseUrl} (${tenant.managedDevices.length} managed devices, tenant ${tenant.tenantId})`,
+  );
 
   const entry = join(ROOT, 'dist', 'cli', 'resetready.js');
-  if (!existsSync(entry)) throw new Error('dist/ is missing: run "npm run build" (npm start does it for you)');
+  if (!existsSync(entry))
+    throw new Error('dist/ is missing: run "npm run build" (npm start does it for you)');
   const host = spawn(process.execPath, [entry, 'serve', '--port', String(PORT)], {
     stdio: ['ignore', 'inherit', 'inherit'],
     env: {

@@ -9,4 +9,8 @@ import { buildServices } from './services.js';
 
 const services = buildServices(loadConfig(process.env));
 
-registerIngestReport({ trust: services.config.trust, directory: services.directory, store: services.reports });
+registerIngestReport({
+  trust: services.config.trust,
+  directory: services.directory,
+  store: services.reports,
+});

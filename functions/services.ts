@@ -8,7 +8,11 @@ import { createGraphPort } from '../shared/graph/client.js';
 import type { GraphPort } from '../shared/graph/port.js';
 import { TableReportStore } from '../shared/storage/report-store.js';
 import { createTableProvider, type TableProvider } from '../shared/storage/tables.js';
-import { CachedDeviceDirectory, type DeviceDirectory, GraphDeviceDirectory } from '../shared/trust/device-directory.js';
+import {
+  CachedDeviceDirectory,
+  type DeviceDirectory,
+  GraphDeviceDirectory,
+} from '../shared/trust/device-directory.js';
 
 export interface Services {
   config: Config;

@@ -37,5 +37,9 @@ export function problemResponse(p: HttpProblem): HttpResponseInit {
 }
 
 export function json(status: number, body: unknown, headers: Record<string, string> = {}): HttpResponseInit {
-  return { status, jsonBody: body, headers: { 'content-type': 'application/json; charset=utf-8', ...headers } };
+  return {
+    status,
+    jsonBody: body,
+    headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
+  };
 }

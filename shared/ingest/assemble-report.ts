@@ -17,7 +17,9 @@ export interface AssembleInput {
   trust: ReportTrust;
 }
 
-export type AssembleResult = { ok: true; report: AcceptedReport } | { ok: false; code: string; message: string };
+export type AssembleResult =
+  | { ok: true; report: AcceptedReport }
+  | { ok: false; code: string; message: string };
 
 export function userKeyOf(u: { sid?: string | null; upn?: string | null }): string {
   return (u.sid ?? u.upn ?? '').trim().toLowerCase();

@@ -33,7 +33,11 @@ export interface ReportProjector {
   project(report: import('../reports/model.js').AcceptedReport): Promise<void>;
 }
 
-export type IngestLog = (level: 'info' | 'warn' | 'error', event: string, fields: Record<string, unknown>) => void;
+export type IngestLog = (
+  level: 'info' | 'warn' | 'error',
+  event: string,
+  fields: Record<string, unknown>,
+) => void;
 
 export interface IngestDeps {
   trust: TrustSettings;
@@ -83,7 +87,8 @@ export async function ingestReport(req: UploadRequest, deps: IngestDeps): Promis
     // 2. Headers present and well formed.
     const headers = parseUploadHeaders((name) => req.header(name));
     const bytes = await req.readBody(MAX_BODY_BYTES);
-    if (bytes === null) throw new HttpProblem(413, 'body_too_large', `the body is over ${MAX_BODY_BYTES} bytes`);
+    if (bytes === null)
+      throw new HttpProblem(413, 'body_too_large', `the body is over ${MAX_BODY_BYTES} bytes`);
 
     // 3. Timestamp window.
     const at = now();
@@ -136,9 +141,14 @@ export async function ingestReport(req: UploadRequest, deps: IngestDeps): Promis
       );
     } catch (err) {
       log('error', 'report_store_failed', { deviceId: headers.deviceId, error: errorName(err) });
-      throw new HttpProblem(503, 'storage_unavailable', 'the report could not be stored; retry with a new nonce', {
-        'retry-after': '30',
-      });
+      throw new HttpProblem(
+        503,
+        'storage_unavailable',
+        'the report could not be stored; retry with a new nonce',
+        {
+          'retry-after': '30',
+        },
+      );
     }
     if (!outcome.ok) {
       if (outcome.reason === 'replay') {
@@ -155,7 +165,11 @@ export async function ingestReport(req: UploadRequest, deps: IngestDeps): Promis
       // The fleet view is derived; the report is safe once committed, so a failure here is
       // logged and repaired later rather than turned into a retry that would duplicate it.
       await deps.store.project(assembled.report).catch((err: unknown) => {
-        log('warn', 'report_projection_failed', { deviceId: headers.deviceId, reportId, error: errorName(err) });
+        log('warn', 'report_projection_failed', {
+          deviceId: headers.deviceId,
+          reportId,
+          error: errorName(err),
+        });
       });
     }
     log('info', 'report_accepted', {

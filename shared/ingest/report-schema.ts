@@ -10,19 +10,20 @@ export const MAX_RAW_TEXT_BYTES = 64 * 1024;
 const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
 
-const rawText = z
-  .string()
-  .refine((s) => Buffer.byteLength(s, 'utf8') <= MAX_RAW_TEXT_BYTES, {
-    message: `is over ${MAX_RAW_TEXT_BYTES} bytes`,
-  });
+const rawText = z.string().refine((s) => Buffer.byteLength(s, 'utf8') <= MAX_RAW_TEXT_BYTES, {
+  message: `is over ${MAX_RAW_TEXT_BYTES} bytes`,
+});
 
 const shortText = (max: number) => z.string().max(max);
 
 export const reportBodySchema = z.object({
   schemaVersion: z.literal(1),
-  collectedAt: z.string().regex(RFC3339, 'must be an RFC 3339 date-time').refine((s) => !Number.isNaN(Date.parse(s)), {
-    message: 'is not a valid date',
-  }),
+  collectedAt: z
+    .string()
+    .regex(RFC3339, 'must be an RFC 3339 date-time')
+    .refine((s) => !Number.isNaN(Date.parse(s)), {
+      message: 'is not a valid date',
+    }),
   agent: z.object({
     version: shortText(64).min(1),
     mode: shortText(64).min(1),
@@ -66,7 +67,11 @@ export function parseReportBody(bytes: Uint8Array): SchemaResult {
   if (data && typeof data === 'object' && Array.isArray((data as { users?: unknown }).users)) {
     const n = (data as { users: unknown[] }).users.length;
     if (n > MAX_USERS) {
-      return { ok: false, code: 'too_many_users', message: `users has ${n} entries; at most ${MAX_USERS} are accepted` };
+      return {
+        ok: false,
+        code: 'too_many_users',
+        message: `users has ${n} entries; at most ${MAX_USERS} are accepted`,
+      };
     }
   }
   const parsed = reportBodySchema.safeParse(data);
@@ -79,7 +84,8 @@ export function parseReportBody(bytes: Uint8Array): SchemaResult {
   for (const [i, u] of parsed.data.users.entries()) {
     const key = (u.sid ?? u.upn ?? '').toLowerCase();
     if (!key) return { ok: false, code: 'invalid_report', message: `users[${i}]: needs a sid or a upn` };
-    if (seen.has(key)) return { ok: false, code: 'invalid_report', message: `users[${i}]: the same user appears twice` };
+    if (seen.has(key))
+      return { ok: false, code: 'invalid_report', message: `users[${i}]: the same user appears twice` };
     seen.add(key);
   }
   return { ok: true, body: parsed.data };

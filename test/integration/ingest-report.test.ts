@@ -64,12 +64,18 @@ function reportFor(identity: DeviceIdentity, users = 1, extra: Partial<{ collect
   });
 }
 
+type Body = ReturnType<typeof reportFor>;
+
 interface Sent {
   headers: Record<string, string>;
   body: Buffer;
 }
 
-function signed(identity: DeviceIdentity, body: unknown, over: Partial<{ timestamp: string; nonce: string }> = {}): Sent {
+function signed(
+  identity: DeviceIdentity,
+  body: unknown,
+  over: Partial<{ timestamp: string; nonce: string }> = {},
+): Sent {
   const s = buildSignedUpload({
     deviceId: identity.deviceId,
     certDer: identity.certDer,
@@ -100,7 +106,11 @@ async function post(sent: Sent, path = '/api/reports') {
     directory: services.directory,
     store: services.reports,
   });
-  return { status: res.status ?? 200, body: res.jsonBody as Record<string, any>, headers: (res.headers ?? {}) as Record<string, string> };
+  return {
+    status: res.status ?? 200,
+    body: res.jsonBody as { error: { code: string; message: string }; reportId: string; receivedAt: string },
+    headers: (res.headers ?? {}) as Record<string, string>,
+  };
 }
 
 async function entityCount(logical: string): Promise<number> {
@@ -150,7 +160,11 @@ beforeAll(async () => {
   }
   ada = fleet[0]!;
   sim = await startGraphSimulator({ tenant, ca });
-  config = testConfig({ GRAPH_BASE_URL: sim.baseUrl, GRAPH_ACCESS_TOKEN: sim.token, DAILY_UPLOAD_LIMIT: '24' });
+  config = testConfig({
+    GRAPH_BASE_URL: sim.baseUrl,
+    GRAPH_ACCESS_TOKEN: sim.token,
+    DAILY_UPLOAD_LIMIT: '24',
+  });
   services = buildServices(config);
 });
 
@@ -222,12 +236,18 @@ describe('rejections answer the right status and code and store nothing', () => 
     const old = rfc3339Now(new Date(Date.now() - 10 * 60_000));
     await expectRejected(signed(fleet[2]!, reportFor(fleet[2]!), { timestamp: old }), 401, 'stale_timestamp');
     const future = rfc3339Now(new Date(Date.now() + 10 * 60_000));
-    await expectRejected(signed(fleet[2]!, reportFor(fleet[2]!), { timestamp: future }), 401, 'stale_timestamp');
+    await expectRejected(
+      signed(fleet[2]!, reportFor(fleet[2]!), { timestamp: future }),
+      401,
+      'stale_timestamp',
+    );
   });
 
   it('a body changed after signing → 401 bad_signature', async () => {
     const sent = signed(fleet[2]!, reportFor(fleet[2]!));
-    sent.body = Buffer.from(sent.body.toString('utf8').replace('DestructiveOnly', 'DestructiveAndNonDestructive'));
+    sent.body = Buffer.from(
+      sent.body.toString('utf8').replace('DestructiveOnly', 'DestructiveAndNonDestructive'),
+    );
     await expectRejected(sent, 401, 'bad_signature');
   });
 
@@ -255,11 +275,7 @@ describe('rejections answer the right status and code and store nothing', () => 
       privateKey: sharedKey,
       body: reportFor(fleet[2]!),
     });
-    await expectRejected(
-      { headers: lower(s.headers), body: s.body },
-      401,
-      'certificate_subject_mismatch',
-    );
+    await expectRejected({ headers: lower(s.headers), body: s.body }, 401, 'certificate_subject_mismatch');
   });
 
   it('an expired certificate → 401 certificate_expired', async () => {
@@ -273,7 +289,10 @@ describe('rejections answer the right status and code and store nothing', () => 
   });
 
   it('a device Entra does not know → 403 device_unknown', async () => {
-    const stranger = await createDeviceIdentity({ deviceId: '0f0e0d0c-0b0a-4909-8807-060504030201', privateKey: sharedKey });
+    const stranger = await createDeviceIdentity({
+      deviceId: '0f0e0d0c-0b0a-4909-8807-060504030201',
+      privateKey: sharedKey,
+    });
     await expectRejected(signed(stranger, reportFor(stranger)), 403, 'device_unknown');
   });
 
@@ -328,11 +347,11 @@ describe('rejections answer the right status and code and store nothing', () => 
   });
 
   it.each([
-    ['collectedAt', (b: any) => ({ ...b, collectedAt: 'last tuesday' })],
-    ['schemaVersion', (b: any) => ({ ...b, schemaVersion: 2 })],
-    ['users[0].dsregcmd', (b: any) => ({ ...b, users: [{ ...b.users[0], dsregcmd: 42 }] })],
-    ['system', (b: any) => ({ ...b, system: undefined })],
-    ['device.intuneDeviceId', (b: any) => ({ ...b, device: { ...b.device, intuneDeviceId: 'nope' } })],
+    ['collectedAt', (b: Body) => ({ ...b, collectedAt: 'last tuesday' })],
+    ['schemaVersion', (b: Body) => ({ ...b, schemaVersion: 2 })],
+    ['users[0].dsregcmd', (b: Body) => ({ ...b, users: [{ ...b.users[0], dsregcmd: 42 }] })],
+    ['system', (b: Body) => ({ ...b, system: undefined })],
+    ['device.intuneDeviceId', (b: Body) => ({ ...b, device: { ...b.device, intuneDeviceId: 'nope' } })],
   ])('a schema violation at %s → 400 invalid_report naming the field', async (field, mutate) => {
     const res = await expectRejected(signed(fleet[6]!, mutate(reportFor(fleet[6]!))), 400, 'invalid_report');
     expect(res.body.error.message).toContain(field);
@@ -395,6 +414,10 @@ describe('the committed protocol vectors', () => {
     const body = readFileSync(new URL('sample-body.json', dir));
     const lower = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
     // The vectors carry a fixed past timestamp, so the service must stop at the window check, not before.
-    await expectRejected({ headers: { 'content-type': 'application/json', ...lower }, body }, 401, 'stale_timestamp');
+    await expectRejected(
+      { headers: { 'content-type': 'application/json', ...lower }, body },
+      401,
+      'stale_timestamp',
+    );
   });
 });

@@ -7,13 +7,17 @@ import { type Config, type Env, loadConfig } from '../../shared/config.js';
 
 export function testStorageConnectionString(): string {
   const cs = process.env.RESETREADY_TEST_STORAGE;
-  if (!cs) throw new Error('RESETREADY_TEST_STORAGE is not set: run the tests through vitest (test/global-setup.ts)');
+  if (!cs)
+    throw new Error(
+      'RESETREADY_TEST_STORAGE is not set: run the tests through vitest (test/global-setup.ts)',
+    );
   return cs;
 }
 
 export function testCaDir(): string {
   const dir = process.env.RESETREADY_TEST_CA_DIR;
-  if (!dir) throw new Error('RESETREADY_TEST_CA_DIR is not set: run the tests through vitest (test/global-setup.ts)');
+  if (!dir)
+    throw new Error('RESETREADY_TEST_CA_DIR is not set: run the tests through vitest (test/global-setup.ts)');
   return dir;
 }
 
