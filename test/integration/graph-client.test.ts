@@ -10,6 +10,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ensureDevCa, issueServerCertificate } from '../../dev/tls.js';
 import type { GraphSettings } from '../../shared/config.js';
 import { createGraphPort, type GraphPortOptions } from '../../shared/graph/client.js';
+import { batchCollections } from '../../shared/graph/collectors/fetch.js';
 import { GraphRequestError } from '../../shared/graph/port.js';
 import { testCaDir } from '../support/env.js';
 
@@ -362,5 +363,57 @@ describe('batch', () => {
     const results = await port({ maxRetries: 1 }).batch([{ id: 'a', method: 'GET', url: '/organization' }]);
     expect(results).toEqual([{ id: 'a', status: 503, body: graphError('serviceNotAvailable', 'x') }]);
     expect(seen).toHaveLength(2);
+  });
+});
+
+describe('batchCollections (collector helper)', () => {
+  it('follows each first page nextLink with the same headers, and maps 404 to null', async () => {
+    handler = (req, res) => {
+      if (req.method === 'POST') {
+        const { requests } = JSON.parse(req.body) as {
+          requests: { id: string; headers?: Record<string, string> }[];
+        };
+        return json(res, 200, {
+          responses: requests.map((r) =>
+            r.id === 'gone'
+              ? { id: r.id, status: 404, body: graphError('Request_ResourceNotFound', 'gone') }
+              : {
+                  id: r.id,
+                  status: 200,
+                  body: {
+                    value: [`${r.id}-1`, r.headers?.ConsistencyLevel],
+                    '@odata.nextLink': `${origin}/v1.0/x?$skiptoken=${r.id}`,
+                  },
+                },
+          ),
+        });
+      }
+      const token = new URL(req.url, origin).searchParams.get('$skiptoken');
+      json(res, 200, { value: [`${token}-2`, req.headers.consistencylevel] });
+    };
+    const got = await batchCollections<string>(
+      port(),
+      [
+        { id: 'a', url: '/groups/a/transitiveMembers' },
+        { id: 'gone', url: '/groups/gone/transitiveMembers' },
+      ],
+      { headers: { ConsistencyLevel: 'eventual' } },
+    );
+    expect(got.get('a')).toEqual(['a-1', 'eventual', 'a-2', 'eventual']);
+    expect(got.get('gone')).toBeNull();
+  });
+
+  it('throws the item error for any other failure (a silently missing collection would mislead)', async () => {
+    handler = (_req, res) =>
+      json(res, 200, {
+        responses: [{ id: 'a', status: 403, body: graphError('Authorization_RequestDenied', 'no', 'rid-a') }],
+      });
+    await expect(
+      batchCollections(port(), [{ id: 'a', url: '/groups/a/transitiveMembers' }]),
+    ).rejects.toMatchObject({
+      status: 403,
+      code: 'Authorization_RequestDenied',
+      requestId: 'rid-a',
+    });
   });
 });
