@@ -91,7 +91,8 @@ function parseUnsafe(input: Uint8Array | string): DsregcmdStatus {
   warnings.push(...join.warnings);
 
   const canReset = readCanReset(fields.CanReset, warnings);
-  const userContext = readUserContext(fields, warnings);
+  // No warning for SYSTEM: every agent sends a SYSTEM run for device facts; posture reads userContext.
+  const userContext = readUserContext(fields);
   return {
     joinType: join.joinType,
     deviceId: readGuid(fields, 'DeviceId', warnings),
@@ -160,8 +161,8 @@ function readCanReset(
   return { value: null, raw };
 }
 
-/** §2.1: User State is only valid in the user's own, non-elevated session. */
-function readUserContext(fields: Record<string, string>, warnings: string[]): DsregcmdStatus['userContext'] {
+/** §2.1: User State (NgcSet, CanReset) is only valid in the user's own, non-elevated session. */
+function readUserContext(fields: Record<string, string>): DsregcmdStatus['userContext'] {
   const context = fields['User Context']?.toUpperCase();
   let result: DsregcmdStatus['userContext'] = null;
   if (context?.startsWith('UN-ELEVATED')) result = 'user';
@@ -171,9 +172,6 @@ function readUserContext(fields: Record<string, string>, warnings: string[]): Ds
     // `DOMAIN\PC01$, …`: a computer account runs only as SYSTEM.
     const account = fields['Executing Account Name']?.split(',')[0]?.trim().toUpperCase();
     if (account?.endsWith('$') || account === 'NT AUTHORITY\\SYSTEM') result = 'system';
-  }
-  if (result === 'system' && (fields.NgcSet !== undefined || fields.CanReset !== undefined)) {
-    warnings.push('dsregcmd ran as SYSTEM: its User State (NgcSet, CanReset) says nothing about any user');
   }
   return result;
 }

@@ -3,6 +3,7 @@
  * on small captures written in the real layout.
  */
 import { describe, expect, it } from 'vitest';
+import { renderDsregcmdStatus } from '../../dev/dsregcmd-render.js';
 import { decodeDsregcmdText } from '../../shared/dsregcmd/decode.js';
 import { deriveJoinType } from '../../shared/dsregcmd/join-type.js';
 import { MAX_INPUT_CHARS, parseDsregcmd } from '../../shared/dsregcmd/parse.js';
@@ -278,18 +279,42 @@ describe('userContext (domain.md §2.1, §2.9)', () => {
     expect(diag([['Executing Account Name', 'AzureAD\\Jane, jane@contoso.com']]).userContext).toBeNull();
   });
 
-  it('a SYSTEM run with User State warns that CanReset says nothing about any user', () => {
-    const s = parseDsregcmd(
-      capture(
-        section('User State', [
-          ['NgcSet', 'NO'],
-          ['WorkplaceJoined', 'NO'],
-        ]),
-        section('Diagnostic Data', [['User Context', 'SYSTEM']]),
-      ),
+  it('the demo renderer (dev/dsregcmd-render.ts) round-trips: user run and SYSTEM run', () => {
+    const device = {
+      deviceId: '6e4cbe68-588b-499c-8c04-dcfff140a1ca',
+      tenantId: 'd10f84e2-ba05-45c0-90b7-994f1fafa537',
+      tenantName: 'Contoso Müller',
+      deviceName: 'PC-0042',
+      azureAdJoined: true,
+      domainJoined: true,
+    };
+    const user = parseDsregcmd(
+      renderDsregcmdStatus(device, {
+        upn: 'jane@contoso.com',
+        ngcSet: true,
+        ngcKeyId: 'fa0db076-a5d7-4844-82d8-50a2fb42ec7b',
+        canReset: 'DestructiveOnly',
+      }),
     );
-    expect(s.userContext).toBe('system');
-    expect(s.warnings.join(' ')).toMatch(/ran as SYSTEM/);
+    expect(user).toMatchObject({
+      joinType: 'hybridJoined',
+      deviceId: device.deviceId,
+      tenantId: device.tenantId,
+      tenantName: device.tenantName,
+      deviceName: 'PC-0042',
+      ngcSet: true,
+      ngcKeyId: 'fa0db076-a5d7-4844-82d8-50a2fb42ec7b',
+      canReset: 'DestructiveOnly',
+      userContext: null,
+      warnings: [],
+    });
+    const system = parseDsregcmd(renderDsregcmdStatus(device));
+    expect(system).toMatchObject({
+      joinType: 'hybridJoined',
+      userContext: 'system',
+      canReset: null,
+      warnings: [],
+    });
   });
 });
 
