@@ -58,8 +58,12 @@ $CanonicalFormat = @('RESETREADY-V1', '{method}', '{path}', '{deviceId}', '{time
 
 $MaxUsers = 16
 $MaxRawTextBytes = 65536
+$MaxBodyBytes = 262144    # the service answers 413 above 256 KiB
 $ErrorActionPreference = 'Stop'
 $Utf8 = New-Object System.Text.UTF8Encoding($false)
+# Windows PowerShell 5.1 can serialise arrays as {"value":[...],"Count":n} because of an
+# extra System.Array type-data entry; removing it keeps arrays plain JSON arrays.
+Remove-TypeData -TypeName System.Array -ErrorAction SilentlyContinue
 
 # ---------------------------------------------------------------------------------------
 # Small helpers
@@ -298,9 +302,10 @@ function New-ReportJson([string]$SystemDsreg, $Users, [string]$RunMode) {
 function Get-CanonicalString([hashtable]$Values) {
     $lines = foreach ($item in $CanonicalFormat) {
         if ($item -match '^\{(\w+)\}$') {
-            $value = [string]$Values[$Matches[1]]
+            $name = $Matches[1]
+            $value = [string]$Values[$name]
             # A line break inside a value would let one request's lines pose as another's.
-            if ($value -match "[`r`n]") { throw "canonical value $($Matches[1]) contains a line break" }
+            if ($value -match "[`r`n]") { throw "canonical value $name contains a line break" }
             $value
         }
         else { $item }
@@ -344,8 +349,9 @@ function Send-SignedReport([byte[]]$BodyBytes, $Cert, [string]$DeviceId, $Client
     $retryAfter = $null
     $ra = $response.Headers.RetryAfter
     if ($ra) {
-        if ($ra.Delta) { $retryAfter = [int]$ra.Delta.Value.TotalSeconds }
-        elseif ($ra.Date) { $retryAfter = [int][Math]::Max(0, ($ra.Date.Value - [DateTimeOffset]::UtcNow).TotalSeconds) }
+        # PowerShell unwraps the Nullable[TimeSpan] / Nullable[DateTimeOffset] properties.
+        if ($null -ne $ra.Delta) { $retryAfter = [int]$ra.Delta.TotalSeconds }
+        elseif ($null -ne $ra.Date) { $retryAfter = [int][Math]::Max(0, ($ra.Date - [DateTimeOffset]::UtcNow).TotalSeconds) }
     }
     $code = $null
     try {
@@ -470,6 +476,17 @@ function Invoke-Agent {
         catch { $probeFailures++ }
     }
     $bodyJson = New-ReportJson $systemDsreg $users.ToArray() $runMode
+    $droppedUsers = 0
+    if ($Utf8.GetByteCount($bodyJson) -gt $MaxBodyBytes) {
+        # Too big for the service: drop the optional key listings first, then the last users.
+        foreach ($u in $users) { $u.passportKeys = $null }
+        $bodyJson = New-ReportJson $systemDsreg $users.ToArray() $runMode
+        while ($Utf8.GetByteCount($bodyJson) -gt $MaxBodyBytes -and $users.Count -gt 0) {
+            $users.RemoveAt($users.Count - 1)
+            $droppedUsers++
+            $bodyJson = New-ReportJson $systemDsreg $users.ToArray() $runMode
+        }
+    }
 
     [Net.ServicePointManager]::SecurityProtocol = [Net.ServicePointManager]::SecurityProtocol -bor [Net.SecurityProtocolType]::Tls12
     Add-Type -AssemblyName System.Net.Http
@@ -500,7 +517,7 @@ function Invoke-Agent {
         # Serialised once: these exact bytes are hashed, signed and sent.
         $bodyBytes = $Utf8.GetBytes($bodyJson)
         $result = Send-WithRetry $bodyBytes $cert $deviceId $client
-        $summary = 'users={0} probeFailures={1} resent={2}' -f $users.Count, $probeFailures, $resent
+        $summary = 'users={0} probeFailures={1} droppedUsers={2} resent={3}' -f $users.Count, $probeFailures, $droppedUsers, $resent
         if ($result.Status -ge 200 -and $result.Status -lt 300) {
             Write-Status ('OK HTTP {0} {1}' -f $result.Status, $summary)
             return 0

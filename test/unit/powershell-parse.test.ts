@@ -118,8 +118,11 @@ describe('the agent signs the server canonical string', () => {
 
   it('sends exactly the protocol headers of headers.json', () => {
     const headers = JSON.parse(readFileSync(join(VECTORS, 'headers.json'), 'utf8')) as Record<string, string>;
-    const sent = [...script.matchAll(/TryAddWithoutValidation\('([^']+)'/g)].map((m) => m[1]);
-    const expected = Object.keys(headers).filter((h) => h.toLowerCase() !== 'content-type');
+    // HTTP header names are case-insensitive.
+    const sent = [...script.matchAll(/TryAddWithoutValidation\('([^']+)'/g)].map((m) => m[1]?.toLowerCase());
+    const expected = Object.keys(headers)
+      .map((h) => h.toLowerCase())
+      .filter((h) => h !== 'content-type');
     expect(sent.sort()).toEqual(expected.sort());
     expect(script).toContain("MediaTypeHeaderValue]::Parse('application/json; charset=utf-8')");
   });
