@@ -3,9 +3,10 @@
  * (graph.md §8). Device members carry Entra device.id; asking for deviceId too gives the
  * deviceId → id map that links them to managedDevice.azureADDeviceId, with no extra call.
  */
-import type { GroupMembership } from '../../targeting/types.js';
+import type { GroupMembership, PinRecoveryPolicy, TargetDevice } from '../../targeting/types.js';
 import type { GraphPort, GraphRequestOptions } from '../port.js';
 import { batchCollections } from './fetch.js';
+import { deviceUserIds, type ManagedDeviceRecord } from './managed-devices.js';
 import { normalGuid } from './odata.js';
 
 /** The cast + another query option is an advanced query (graph.md §4.2, §8). */
@@ -81,4 +82,23 @@ export async function collectGroupMembers(
     devicesOf: (g) => groups.get(g.toLowerCase())?.devices ?? none,
     usersOf: (g) => groups.get(g.toLowerCase())?.users ?? none,
   };
+}
+
+/** Every group an assignment names (inclusions and exclusions): the groups to expand. */
+export function assignedGroupIds(policies: readonly PinRecoveryPolicy[]): string[] {
+  const ids = new Set<string>();
+  for (const p of policies) for (const a of p.assignments) if (a.groupId) ids.add(a.groupId.toLowerCase());
+  return [...ids];
+}
+
+/**
+ * A managed device as targeting sees it. Its Entra object id comes from the group members'
+ * deviceId map: a device absent from that map is in none of the expanded groups, so null
+ * loses nothing.
+ */
+export function targetDeviceFor(device: ManagedDeviceRecord, membership: CollectedMembership): TargetDevice {
+  const objectId = device.azureADDeviceId
+    ? membership.objectIdByDeviceId.get(device.azureADDeviceId)
+    : undefined;
+  return { entraObjectId: objectId ?? null, userIds: deviceUserIds(device) };
 }

@@ -1,5 +1,11 @@
 export { type ParsedAssignments, parseAssignment, parseAssignments } from './assignments.js';
-export { type CollectedMembership, collectGroupMembers, type GroupMembers } from './groups.js';
+export {
+  assignedGroupIds,
+  type CollectedMembership,
+  collectGroupMembers,
+  type GroupMembers,
+  targetDeviceFor,
+} from './groups.js';
 export {
   collectManagedDevices,
   deviceUserIds,
