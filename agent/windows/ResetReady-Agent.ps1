@@ -365,16 +365,22 @@ function Send-SignedReport([byte[]]$BodyBytes, $Cert, [string]$DeviceId, $Client
     return [pscustomobject]@{ Status = $status; RetryAfter = $retryAfter; Detail = $code }
 }
 
+function Test-Delivered([int]$Status) {
+    # 409: this nonce is already stored, and the service stores the nonce together with the
+    # report, so the report is in (an earlier answer was lost). Never resend it.
+    return (($Status -ge 200 -and $Status -lt 300) -or $Status -eq 409)
+}
+
 function Test-Retryable([int]$Status) {
-    # 0 = no answer. 409 can only be a nonce clash, which a fresh nonce fixes.
-    return ($Status -eq 0 -or $Status -eq 408 -or $Status -eq 409 -or $Status -eq 429 -or $Status -ge 500)
+    # 0 = no answer. Other 4xx fail the same way on a retry.
+    return ($Status -eq 0 -or $Status -eq 408 -or $Status -eq 429 -or $Status -ge 500)
 }
 
 function Send-WithRetry([byte[]]$BodyBytes, $Cert, [string]$DeviceId, $Client) {
     $result = $null
     for ($attempt = 1; $attempt -le $Config.MaxAttempts; $attempt++) {
         $result = Send-SignedReport $BodyBytes $Cert $DeviceId $Client
-        if ($result.Status -ge 200 -and $result.Status -lt 300) { return $result }
+        if (Test-Delivered $result.Status) { return $result }
         if (-not (Test-Retryable $result.Status) -or $attempt -eq $Config.MaxAttempts) { return $result }
         if ($result.Status -eq 429 -and $null -ne $result.RetryAfter) {
             if ($result.RetryAfter -gt $Config.MaxRetryAfterSeconds) { return $result }
@@ -502,7 +508,7 @@ function Invoke-Agent {
             $spooledBody = Read-SpooledBody $file
             if (-not $spooledBody) { Remove-Item -LiteralPath $file.FullName -Force; continue }
             $r = Send-WithRetry ($Utf8.GetBytes($spooledBody)) $cert $deviceId $client
-            if ($r.Status -ge 200 -and $r.Status -lt 300) { $resent++; Remove-Item -LiteralPath $file.FullName -Force }
+            if (Test-Delivered $r.Status) { $resent++; Remove-Item -LiteralPath $file.FullName -Force }
             elseif (-not (Test-WorthSpooling $r.Status)) { Remove-Item -LiteralPath $file.FullName -Force }
             else { $stillSpooled++; $offline = $true }
         }
@@ -518,7 +524,7 @@ function Invoke-Agent {
         $bodyBytes = $Utf8.GetBytes($bodyJson)
         $result = Send-WithRetry $bodyBytes $cert $deviceId $client
         $summary = 'users={0} probeFailures={1} droppedUsers={2} resent={3}' -f $users.Count, $probeFailures, $droppedUsers, $resent
-        if ($result.Status -ge 200 -and $result.Status -lt 300) {
+        if (Test-Delivered $result.Status) {
             Write-Status ('OK HTTP {0} {1}' -f $result.Status, $summary)
             return 0
         }
