@@ -151,9 +151,11 @@ export function effectiveTargeting(
   const rank = (scope: 'user' | 'device') => (scope === 'user' ? 0 : 1);
   const swing = filtered.filter((r) => {
     if (tier === null) return true;
-    if (rank(r.policy.scope) < rank(tier)) return true; // would override the deciding tier
-    if (r.policy.scope !== tier || outcome === 'conflict') return false;
-    return r.policy.value !== (outcome === 'enabled'); // would turn the answer into a conflict
+    const differs = outcome === 'conflict' || r.policy.value !== (outcome === 'enabled');
+    // A higher tier would take over (it can also settle a conflict); the same tier would add a
+    // conflict. Either way only a different value changes the answer.
+    if (rank(r.policy.scope) < rank(tier)) return differs;
+    return r.policy.scope === tier && outcome !== 'conflict' && differs;
   });
   if (swing.length > 0) {
     return {

@@ -277,10 +277,46 @@ describe('effectiveTargeting: assignment filters', () => {
     });
   });
 
-  it('a filtered user-scope policy can override a definite device-scope answer', () => {
+  it('a filtered user-scope policy with another value can override a definite device-scope answer', () => {
     const devOn = policy({ scope: 'device', value: true, assignments: [allDevices] });
+    const userOff = policy({ scope: 'user', value: false, assignments: [group('gAlice', f1)] });
+    expect(effectiveTargeting(device, [devOn, userOff], membership)).toMatchObject({
+      result: 'dependsOnFilter',
+      decidedBy: [devOn.id, userOff.id],
+    });
+  });
+
+  it('a filtered user-scope policy with the same value leaves the device-scope answer definite', () => {
+    const devOn = policy({ scope: 'device', value: true, assignments: [allDevices] });
+    const userOn = policy({ scope: 'user', value: true, assignments: [{ target: 'allUsers', ...f1 }] });
+    expect(effectiveTargeting(device, [devOn, userOn], membership)).toMatchObject({
+      result: 'enabled',
+      decidedBy: [devOn.id],
+      filters: [{ policyId: userOn.id, ...f1 }],
+    });
+  });
+
+  it('a filtered user-scope policy could settle a device-scope conflict, so the result depends on it', () => {
+    const devOn = policy({ scope: 'device', value: true, assignments: [allDevices] });
+    const devOff = policy({ scope: 'device', value: false, assignments: [group('gDevices')] });
     const userOn = policy({ scope: 'user', value: true, assignments: [group('gAlice', f1)] });
-    expect(effectiveTargeting(device, [devOn, userOn], membership).result).toBe('dependsOnFilter');
+    expect(effectiveTargeting(device, [devOn, devOff, userOn], membership).result).toBe('dependsOnFilter');
+    expect(effectiveTargeting(device, [devOn, devOff], membership).result).toBe('conflict');
+  });
+
+  it('a same-scope filtered policy cannot undo a conflict', () => {
+    const devOn = policy({ value: true, assignments: [allDevices] });
+    const devOff = policy({ value: false, assignments: [group('gDevices')] });
+    const maybe = policy({ value: true, assignments: [group('gDevices', f1)] });
+    expect(effectiveTargeting(device, [devOn, devOff, maybe], membership).result).toBe('conflict');
+  });
+
+  it('with nothing definite, any filtered reach makes it dependsOnFilter', () => {
+    const a = policy({ scope: 'device', value: false, assignments: [{ target: 'allDevices', ...f2 }] });
+    expect(effectiveTargeting(device, [a], membership)).toMatchObject({
+      result: 'dependsOnFilter',
+      decidedBy: [a.id],
+    });
   });
 
   it('a filtered device-scope policy cannot change a definite user-scope answer', () => {
@@ -308,6 +344,7 @@ describe('effectiveTargeting: properties', () => {
     fc.constantFrom('gDevices', 'gOtherDevices', 'gAlice', 'gBob', 'gBoth').map((g) => group(g)),
     fc.constantFrom('gExclDevice', 'gExclAlice').map(excl),
     fc.constantFrom('gDevices', 'gAlice').map((g) => group(g, { filterId: 'f', filterType: 'include' })),
+    fc.constant<PolicyAssignment>({ target: 'allUsers', filterId: 'fu', filterType: 'exclude' }),
   );
   const arbPolicy = fc.record({
     scope: fc.constantFrom<'device' | 'user'>('device', 'user'),
@@ -324,6 +361,32 @@ describe('effectiveTargeting: properties', () => {
         const b = effectiveTargeting(device, [...ps].reverse(), membership);
         expect(b.result).toBe(a.result);
         expect([...b.decidedBy].sort()).toEqual([...a.decidedBy].sort());
+      }),
+    );
+  });
+
+  it('an answer other than dependsOnFilter holds whether every filter matches or none does', () => {
+    const strip = ({ filterId: _i, filterType: _t, ...a }: PolicyAssignment): PolicyAssignment => a;
+    fc.assert(
+      fc.property(arbPolicies, (ps) => {
+        const t = effectiveTargeting(device, ps, membership);
+        if (t.result === 'dependsOnFilter') return;
+        const allMatch = ps.map((p) => ({ ...p, assignments: p.assignments.map(strip) }));
+        const noneMatch = ps.map((p) => ({ ...p, assignments: p.assignments.filter((a) => !a.filterId) }));
+        expect(effectiveTargeting(device, allMatch, membership).result).toBe(t.result);
+        expect(effectiveTargeting(device, noneMatch, membership).result).toBe(t.result);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('never depends on a filter when no assignment has one', () => {
+    fc.assert(
+      fc.property(arbPolicies, (ps) => {
+        const unfiltered = ps.map((p) => ({ ...p, assignments: p.assignments.filter((a) => !a.filterId) }));
+        const t = effectiveTargeting(device, unfiltered, membership);
+        expect(t.result).not.toBe('dependsOnFilter');
+        expect(t.filters).toEqual([]);
       }),
     );
   });
