@@ -40,6 +40,9 @@ var hostSettings = {
   AzureWebJobsStorage__clientId: identityClientId
   APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsightsConnectionString
   APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
+  // The app's storage client uses DefaultAzureCredential without options: with only a
+  // user-assigned identity on the site, this variable tells it which one to use.
+  AZURE_CLIENT_ID: identityClientId
 }
 
 resource functionApp 'Microsoft.Web/sites@2024-04-01' = {

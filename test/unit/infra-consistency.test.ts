@@ -92,6 +92,8 @@ describe('app settings', () => {
     expect(host.get('AzureWebJobsStorage__clientId')).toBe('identityClientId');
     expect(host.get('APPLICATIONINSIGHTS_AUTHENTICATION_STRING')).toContain('Authorization=AAD');
     expect(host.has('AzureWebJobsStorage')).toBe(false);
+    // DefaultAzureCredential picks a user-assigned identity only through AZURE_CLIENT_ID.
+    expect(host.get('AZURE_CLIENT_ID')).toBe('identityClientId');
   });
 
   it('sets the tenant id, so the app never needs /organization (not granted)', () => {
@@ -233,6 +235,11 @@ describe('parameters and azd', () => {
     const required = [...params].filter(([, v]) => !v.hasDefault).map(([k]) => k);
     expect(required.sort()).toEqual(['environmentName', 'location']);
     expect(required.filter((p) => !given.includes(p))).toEqual([]);
+  });
+
+  it('docs/deploy.md documents every parameter of main.bicep', () => {
+    const docs = read('docs', 'deploy.md');
+    expect([...params.keys()].filter((p) => !docs.includes(`| \`${p}\` |`))).toEqual([]);
   });
 
   it('every module main.bicep uses exists', () => {
