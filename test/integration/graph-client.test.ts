@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ensureDevCa, issueServerCertificate } from '../../dev/tls.js';
 import type { GraphSettings } from '../../shared/config.js';
-import { createGraphPort, type GraphPortOptions } from '../../shared/graph/client.js';
+import { createGraphPort, credentialKind, type GraphPortOptions } from '../../shared/graph/client.js';
 import { batchCollections } from '../../shared/graph/collectors/fetch.js';
 import { GraphRequestError } from '../../shared/graph/port.js';
 import { testCaDir } from '../support/env.js';
@@ -415,5 +415,45 @@ describe('batchCollections (collector helper)', () => {
       code: 'Authorization_RequestDenied',
       requestId: 'rid-a',
     });
+  });
+});
+
+describe('authentication', () => {
+  it('asks a TokenCredential for the Graph .default scope even for another host, and never logs the token', async () => {
+    const scopes: unknown[] = [];
+    const credential = {
+      getToken: async (s: string | string[]) => {
+        scopes.push(s);
+        return { token: 'cred-token-SECRET', expiresOnTimestamp: Date.now() + 3_600_000 };
+      },
+    };
+    let n = 0;
+    handler = (_req, res) =>
+      n++ === 0
+        ? json(res, 503, graphError('serviceNotAvailable', 'x'), { 'retry-after': '0' })
+        : json(res, 200, {});
+    const logged: unknown[] = [];
+    const graph = port({ accessToken: undefined }, { credential, log: (...args) => logged.push(args) });
+    await graph.get('/organization');
+    expect(seen.map((s) => s.headers.authorization)).toEqual([
+      'Bearer cred-token-SECRET',
+      'Bearer cred-token-SECRET',
+    ]);
+    expect(scopes.flat()).toEqual(['https://graph.microsoft.com/.default']);
+    expect(logged.length).toBeGreaterThan(0);
+    expect(JSON.stringify(logged)).not.toContain('SECRET');
+  });
+
+  it('chooses the credential from settings: token, secret, certificate, then managed identity', () => {
+    const base = { baseUrl: 'https://graph.microsoft.com', maxConcurrency: 1, maxRetries: 0 };
+    expect(credentialKind({ ...base, accessToken: 't', clientId: 'c', clientSecret: 's' })).toBe(
+      'accessToken',
+    );
+    expect(credentialKind({ ...base, clientId: 'c', clientSecret: 's', clientCertificatePath: '/p' })).toBe(
+      'clientSecret',
+    );
+    expect(credentialKind({ ...base, clientId: 'c', clientCertificatePath: '/p' })).toBe('clientCertificate');
+    expect(credentialKind({ ...base, clientId: 'c' })).toBe('defaultAzure');
+    expect(credentialKind(base)).toBe('defaultAzure');
   });
 });
