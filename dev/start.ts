@@ -54,13 +54,13 @@ function demoUsers(tenant: Tenant, index: number, upn: string | null): DemoDevic
   ];
 }
 
-async function waitForHost(url: string, child: ChildProcess, timeoutMs = 30_000): Promise<void> {
+async function waitForHost(url: string, key: string, child: ChildProcess, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`the local host exited with code ${child.exitCode}`);
     try {
-      const res = await fetch(`${url}/admin/host/status`);
-      if (res.status < 500) return;
+      const res = await fetch(`${url}/admin/functions`, { headers: { 'x-functions-key': key } });
+      if (res.ok) return;
     } catch {
       // not listening yet
     }
@@ -103,6 +103,7 @@ async function main(): Promise<void> {
     `graph sim    ${sim.baseUrl} (${tenant.managedDevices.length} managed devices, tenant ${tenant.tenantId})`,
   );
 
+  const functionsKey = process.env.FUNCTIONS_KEY ?? 'local-dev-key';
   const entry = join(ROOT, 'dist', 'cli', 'resetready.js');
   if (!existsSync(entry))
     throw new Error('dist/ is missing: run "npm run build" (npm start does it for you)');
@@ -115,7 +116,7 @@ async function main(): Promise<void> {
       GRAPH_BASE_URL: sim.baseUrl,
       GRAPH_ACCESS_TOKEN: sim.token,
       GRAPH_TENANT_ID: tenant.tenantId,
-      FUNCTIONS_KEY: process.env.FUNCTIONS_KEY ?? 'local-dev-key',
+      FUNCTIONS_KEY: functionsKey,
     },
   });
   stops.push(
@@ -127,7 +128,7 @@ async function main(): Promise<void> {
       }),
   );
   const url = `http://localhost:${PORT}`;
-  await waitForHost(url, host);
+  await waitForHost(url, functionsKey, host);
 
   let accepted = 0;
   await Promise.all(
@@ -162,7 +163,7 @@ async function main(): Promise<void> {
 ResetReady is running.
   uploads      ${accepted}/${demo.length} demo devices uploaded signed reports to ${url}/api/reports
   functions    GET  ${url}/admin/functions            (every registered function)
-  run a timer  POST ${url}/admin/functions/<name>     (e.g. collectInventory), key: FUNCTIONS_KEY=${process.env.FUNCTIONS_KEY ?? 'local-dev-key'}
+  run a timer  POST ${url}/admin/functions/<name>     (e.g. collectInventory), header x-functions-key: ${functionsKey}
   try it       npx resetready parse-dsregcmd <file>
   graph        export GRAPH_BASE_URL=${sim.baseUrl} GRAPH_ACCESS_TOKEN=${sim.token} NODE_EXTRA_CA_CERTS=${ca.certFile}
 Press Ctrl+C to stop.`);
