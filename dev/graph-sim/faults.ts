@@ -55,11 +55,12 @@ export class FaultInjector {
     this.setBudgets(budgets);
   }
 
+  /** Changes only the given settings (setFaults({ rate: 0 }) keeps kinds and Retry-After). */
   set(options: FaultOptions): void {
     this.options = {
-      rate: options.rate ?? 0,
-      kinds: options.kinds && options.kinds.length > 0 ? options.kinds : ['429'],
-      retryAfterSeconds: options.retryAfterSeconds ?? 1,
+      rate: options.rate ?? this.options.rate,
+      kinds: options.kinds && options.kinds.length > 0 ? options.kinds : this.options.kinds,
+      retryAfterSeconds: options.retryAfterSeconds ?? this.options.retryAfterSeconds,
     };
     if (options.seed !== undefined) this.prng = new Prng(options.seed);
   }

@@ -140,7 +140,9 @@ export class Router {
         } else {
           const m = part.exec(seg);
           if (!m) ok = false;
-          else (c.names[i] as string[]).forEach((n, j) => (params[n] = m[j + 1] as string));
+          else {
+            for (const [j, n] of (c.names[i] as string[]).entries()) params[n] = m[j + 1] as string;
+          }
         }
       }
       if (ok) return { route: c.route, params };

@@ -280,23 +280,14 @@ export async function startGraphSimulator(options: GraphSimulatorOptions): Promi
     }
     try {
       if (!matched) {
-        const unknown =
-          segments.find((s, i) => !router.hasPath(segments.slice(0, i + 1)) && i === segments.length - 1) ??
-          segments.at(-1);
+        const unknown = segments.at(-1);
         throw new GraphHttpError(400, 'BadRequest', `Resource not found for the segment '${unknown ?? ''}'.`);
       }
       if (!matched.route.versions.includes(req.version)) {
         // Beta-only resources do not exist in v1.0 (graph.md §20.5).
-        const seg =
-          matched.route.template
-            .split('/')
-            .filter(Boolean)
-            .find((s) => !s.startsWith('{')) ?? '';
-        const betaOnly =
-          matched.route.template
-            .split('/')
-            .filter((s) => s && !s.startsWith('{'))
-            .at(1) ?? seg;
+        // The first segment v1.0 lacks: the resource below the root or deviceManagement.
+        const named = matched.route.template.split('/').filter((s) => s && !s.startsWith('{'));
+        const betaOnly = (named[0] === 'deviceManagement' ? named[1] : named[0]) ?? '';
         throw new GraphHttpError(400, 'BadRequest', `Resource not found for the segment '${betaOnly}'.`);
       }
       const response = matched.route.handle({

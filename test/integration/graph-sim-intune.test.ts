@@ -147,7 +147,10 @@ describe('configurationPolicies (settings catalog)', () => {
     const ap = policies.find(
       (p) => (p.templateReference as Item).templateId === 'fcef01f2-439d-4c3f-9184-823fd6e97646_1',
     );
-    expect((ap?.templateReference as Item).templateFamily).toBe('endpointSecurityAccountProtection');
+    expect((ap as Item).templateReference).toMatchObject({
+      templateFamily: 'endpointSecurityAccountProtection',
+    });
+    expect(((ap as Item).templateReference as Item).templateFamily).toBe('endpointSecurityAccountProtection');
     const text = JSON.stringify(ap?.settings);
     expect(text).toContain(
       '"settingDefinitionId":"device_vendor_msft_passportforwork_{tenantid}_policies_enablepinrecovery"',
