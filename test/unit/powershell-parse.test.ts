@@ -6,6 +6,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { Node } from 'web-tree-sitter';
 import { CANONICAL_LINES, CANONICAL_VERSION } from '../../shared/trust/canonical.js';
 import { formatProblems, parsePowerShell } from '../support/powershell-parser.js';
 
@@ -82,6 +83,122 @@ describe('PowerShell scripts parse', () => {
     const result = await parsePowerShell(source);
     expect(result.ok).toBe(false);
     expect(result.problems.map((p) => p.kind)).toContain(kind);
+  });
+});
+
+/**
+ * Cmdlets the scripts may call: Windows PowerShell 5.1 core, CimCmdlets and ScheduledTasks.
+ * A name outside this list and the script's own functions is a typo until proven otherwise.
+ */
+const KNOWN_CMDLETS = new Set(
+  [
+    'Add-Type',
+    'ConvertFrom-Json',
+    'ConvertTo-Json',
+    'Copy-Item',
+    'ForEach-Object',
+    'Get-ChildItem',
+    'Get-CimInstance',
+    'Get-Content',
+    'Get-Item',
+    'Get-ItemProperty',
+    'Get-Random',
+    'Get-ScheduledTask',
+    'Invoke-CimMethod',
+    'Join-Path',
+    'New-Item',
+    'New-Object',
+    'New-ScheduledTaskAction',
+    'New-ScheduledTaskPrincipal',
+    'New-ScheduledTaskSettingsSet',
+    'New-ScheduledTaskTrigger',
+    'New-TimeSpan',
+    'Out-Null',
+    'Out-String',
+    'Register-ScheduledTask',
+    'Remove-Item',
+    'Remove-TypeData',
+    'Select-Object',
+    'Sort-Object',
+    'Start-ScheduledTask',
+    'Start-Sleep',
+    'Test-Path',
+    'Unregister-ScheduledTask',
+    'Where-Object',
+    'Write-Output',
+  ].map((c) => c.toLowerCase()),
+);
+
+interface ScriptShape {
+  /** Function name (lower-case) → its declared parameter names (lower-case, no `$`). */
+  functions: Map<string, Set<string>>;
+  calls: { name: string; parameters: string[]; line: number }[];
+}
+
+function shapeOf(root: Node): ScriptShape {
+  const functions = new Map<string, Set<string>>();
+  for (const fn of root.descendantsOfType('function_statement')) {
+    if (!fn) continue;
+    const name = fn.children.find((c) => c?.type === 'function_name')?.text.toLowerCase() ?? '';
+    const params = new Set(
+      fn
+        .descendantsOfType('script_parameter')
+        .flatMap((p) => p?.children.find((c) => c?.type === 'variable')?.text ?? [])
+        .map((v) => v.replace(/^\$/, '').toLowerCase()),
+    );
+    functions.set(name, params);
+  }
+  const calls: ScriptShape['calls'] = [];
+  for (const cmd of root.descendantsOfType('command')) {
+    const nameNode = cmd?.childForFieldName('command_name');
+    if (!cmd || nameNode?.type !== 'command_name') continue;
+    const elements = cmd.childForFieldName('command_elements');
+    const parameters = (elements?.children ?? [])
+      .filter((c) => c?.type === 'command_parameter')
+      .map((c) => (c?.text ?? '').replace(/^-/, '').replace(/:$/, '').toLowerCase());
+    calls.push({ name: nameNode.text.toLowerCase(), parameters, line: cmd.startPosition.row + 1 });
+  }
+  return { functions, calls };
+}
+
+describe('PowerShell scripts call what exists', () => {
+  const files = powerShellFiles(AGENT_DIR);
+
+  it.each(files.map((f) => [relative(ROOT, f), f]))(
+    '%s: every command is its own function, a known cmdlet or an .exe',
+    async (_name, file) => {
+      const { functions, calls } = shapeOf((await parsePowerShell(readFileSync(file, 'utf8'))).root);
+      const unknown = calls
+        .filter((c) => !functions.has(c.name) && !KNOWN_CMDLETS.has(c.name) && !c.name.endsWith('.exe'))
+        .map((c) => `${c.name} (line ${c.line})`);
+      expect(unknown).toEqual([]);
+    },
+  );
+
+  it.each(files.map((f) => [relative(ROOT, f), f]))(
+    '%s: calls to its own functions use declared parameters, and every function is called',
+    async (_name, file) => {
+      const { functions, calls } = shapeOf((await parsePowerShell(readFileSync(file, 'utf8'))).root);
+      const wrong = calls.flatMap((c) => {
+        const declared = functions.get(c.name);
+        return declared
+          ? c.parameters.filter((p) => !declared.has(p)).map((p) => `${c.name} -${p} (line ${c.line})`)
+          : [];
+      });
+      expect(wrong).toEqual([]);
+      const called = new Set(calls.map((c) => c.name));
+      expect([...functions.keys()].filter((f) => !called.has(f))).toEqual([]);
+    },
+  );
+
+  it('catches a misspelt function and an undeclared parameter (the check can fail)', async () => {
+    const source = 'function Get-Thing([switch]$Fast) { 1 }\nGet-Thnig\nGet-Thing -Slow\n';
+    const { functions, calls } = shapeOf((await parsePowerShell(source)).root);
+    expect(
+      calls.filter((c) => !functions.has(c.name) && !KNOWN_CMDLETS.has(c.name)).map((c) => c.name),
+    ).toEqual(['get-thnig']);
+    expect(functions.get('get-thing')?.has('slow')).toBe(false);
+    expect(calls.find((c) => c.name === 'get-thing')?.parameters).toEqual(['slow']);
   });
 });
 
