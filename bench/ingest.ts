@@ -14,11 +14,10 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildReportBody } from '../agent/reference/report-body.js';
-import { buildSignedUpload, rfc3339Now } from '../agent/reference/signed-upload.js';
+import { buildSignedUpload } from '../agent/reference/signed-upload.js';
 import { freePort, startAzurite } from '../dev/azurite.js';
+import { demoReportBody } from '../dev/demo-report.js';
 import { createDeviceIdentity, type DeviceIdentity } from '../dev/device-identity.js';
-import { renderDsregcmdStatus } from '../dev/dsregcmd-render.js';
 import { startGraphSimulator } from '../dev/graph-sim/server.js';
 import { Tenant } from '../dev/graph-sim/tenant.js';
 import { ensureDevCa } from '../dev/tls.js';
@@ -96,22 +95,16 @@ export async function run(args: string[]): Promise<number> {
         azureAdJoined: true,
         domainJoined: false,
       };
-      const body = buildReportBody({
-        deviceName: device.deviceName,
-        osVersion: '10.0.22631.4460',
-        systemDsregcmd: renderDsregcmdStatus(device),
-        collectedAt: rfc3339Now(),
+      const body = demoReportBody({
+        device,
         agentVersion: 'bench',
         users: [
           {
             upn: 'ada@contoso.com',
             sid: 'S-1-12-1-1-1',
-            dsregcmd: renderDsregcmdStatus(device, {
-              upn: 'ada@contoso.com',
-              ngcSet: true,
-              ngcKeyId: 'fa0db076-a5d7-4844-82d8-50a2fb42ec7b',
-              canReset: 'DestructiveOnly',
-            }),
+            ngcSet: true,
+            ngcKeyId: 'fa0db076-a5d7-4844-82d8-50a2fb42ec7b',
+            canReset: 'DestructiveOnly',
           },
         ],
       });

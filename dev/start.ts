@@ -9,13 +9,11 @@ import { generateKeyPairSync } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildReportBody } from '../agent/reference/report-body.js';
-import { rfc3339Now } from '../agent/reference/signed-upload.js';
 import { uploadReport } from '../agent/reference/upload.js';
 import type { CanReset } from '../shared/dsregcmd/types.js';
 import { startAzurite } from './azurite.js';
+import { demoReportBody } from './demo-report.js';
 import { createDeviceIdentity, type DeviceIdentity } from './device-identity.js';
-import { renderDsregcmdStatus } from './dsregcmd-render.js';
 import { generateTenant } from './graph-sim/generate.js';
 import { startGraphSimulator } from './graph-sim/server.js';
 import type { Tenant } from './graph-sim/tenant.js';
@@ -142,14 +140,7 @@ async function main(): Promise<void> {
         domainJoined: d.hybrid,
         thumbprint: d.identity.binding.thumbprint,
       };
-      const body = buildReportBody({
-        deviceName: d.name,
-        osVersion: '10.0.22631.4460',
-        systemDsregcmd: renderDsregcmdStatus(device),
-        collectedAt: rfc3339Now(),
-        agentVersion: 'demo',
-        users: d.users.map((u) => ({ upn: u.upn, sid: u.sid, dsregcmd: renderDsregcmdStatus(device, u) })),
-      });
+      const body = demoReportBody({ device, users: d.users });
       const res = await uploadReport(url, { ...d.identity, privateKey: d.identity.privateKeyPem }, body, {
         maxAttempts: 3,
         baseDelayMs: 200,

@@ -8,10 +8,9 @@ import { readFileSync } from 'node:fs';
 import { TableClient } from '@azure/data-tables';
 import { HttpRequest, InvocationContext } from '@azure/functions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildReportBody } from '../../agent/reference/report-body.js';
 import { buildSignedUpload, newNonce, rfc3339Now } from '../../agent/reference/signed-upload.js';
+import { demoReportBody } from '../../dev/demo-report.js';
 import { createDeviceIdentity, type DeviceIdentity } from '../../dev/device-identity.js';
-import { renderDsregcmdStatus } from '../../dev/dsregcmd-render.js';
 import { startGraphSimulator } from '../../dev/graph-sim/server.js';
 import { Tenant } from '../../dev/graph-sim/tenant.js';
 import { ensureDevCa } from '../../dev/tls.js';
@@ -45,21 +44,16 @@ function reportFor(identity: DeviceIdentity, users = 1, extra: Partial<{ collect
     domainJoined: false,
     thumbprint: identity.binding.thumbprint,
   };
-  return buildReportBody({
-    deviceName: device.deviceName,
-    osVersion: '10.0.22631.4460',
-    systemDsregcmd: renderDsregcmdStatus(device),
-    collectedAt: extra.collectedAt ?? rfc3339Now(),
+  return demoReportBody({
+    device,
     agentVersion: '1.0.0',
+    collectedAt: extra.collectedAt,
     users: Array.from({ length: users }, (_, i) => ({
       upn: `user${i}@contoso.com`,
       sid: `S-1-12-1-${i}-1000`,
-      dsregcmd: renderDsregcmdStatus(device, {
-        upn: `user${i}@contoso.com`,
-        ngcSet: true,
-        ngcKeyId: 'fa0db076-a5d7-4844-82d8-50a2fb42ec7b',
-        canReset: i % 2 === 0 ? 'DestructiveOnly' : 'DestructiveAndNonDestructive',
-      }),
+      ngcSet: true,
+      ngcKeyId: 'fa0db076-a5d7-4844-82d8-50a2fb42ec7b',
+      canReset: i % 2 === 0 ? ('DestructiveOnly' as const) : ('DestructiveAndNonDestructive' as const),
     })),
   });
 }
