@@ -7,6 +7,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Node } from 'web-tree-sitter';
+import type { z } from 'zod';
+import { reportBodySchema } from '../../shared/ingest/report-schema.js';
 import { CANONICAL_LINES, CANONICAL_VERSION } from '../../shared/trust/canonical.js';
 import { formatProblems, parsePowerShell } from '../support/powershell-parser.js';
 
@@ -248,5 +250,72 @@ describe('the agent signs the server canonical string', () => {
     expect(script).toMatch(
       /SignData\(\$Utf8\.GetBytes\(\$canonical\), \[Security\.Cryptography\.HashAlgorithmName\]::SHA256,\s+\[Security\.Cryptography\.RSASignaturePadding\]::Pkcs1\)/,
     );
+  });
+});
+
+describe('the agent builds the report body the service validates', () => {
+  type AnyObject = z.ZodObject<z.ZodRawShape>;
+  const fieldsOf = (schema: AnyObject) => {
+    const all = Object.keys(schema.shape);
+    const required = all.filter(
+      (k) => !(schema.shape[k] as z.ZodType | undefined)?.safeParse(undefined).success,
+    );
+    return { all, required };
+  };
+  const shape = reportBodySchema.shape;
+  const objects: Record<string, AnyObject> = {
+    body: reportBodySchema as unknown as AnyObject,
+    agent: shape.agent as unknown as AnyObject,
+    device: shape.device as unknown as AnyObject,
+    system: shape.system as unknown as AnyObject,
+    user: shape.users.element as unknown as AnyObject,
+  };
+
+  async function bodyBuilders(): Promise<Node[]> {
+    const { root } = await parsePowerShell(readFileSync(AGENT_SCRIPT, 'utf8'));
+    const wanted = new Set(['new-reportjson', 'invoke-userprobe']);
+    return root
+      .descendantsOfType('function_statement')
+      .filter((fn): fn is Node => !!fn)
+      .filter((fn) =>
+        wanted.has(fn.children.find((c) => c?.type === 'function_name')?.text.toLowerCase() ?? ''),
+      );
+  }
+
+  /** Keys of each hash literal, its direct entries only. */
+  function hashLiterals(fn: Node): string[][] {
+    return fn
+      .descendantsOfType('hash_literal_body')
+      .filter((b): b is Node => !!b)
+      .map((b) =>
+        b.children
+          .filter((e) => e?.type === 'hash_entry')
+          .map((e) => e?.children.find((c) => c?.type === 'key_expression')?.text ?? ''),
+      );
+  }
+
+  it('every hash literal in New-ReportJson and Invoke-UserProbe is one schema object, exactly named', async () => {
+    const builders = await bodyBuilders();
+    expect(builders).toHaveLength(2);
+    const literals = builders.flatMap(hashLiterals);
+    const matched = new Set<string>();
+    const unmatched: string[] = [];
+    for (const keys of literals) {
+      const hit = Object.entries(objects).find(([, schema]) => {
+        const { all, required } = fieldsOf(schema);
+        return required.every((k) => keys.includes(k)) && keys.every((k) => all.includes(k));
+      });
+      if (hit) matched.add(hit[0]);
+      else unmatched.push(keys.join(','));
+    }
+    expect(unmatched, 'hash literals that match no schema object (a misspelt field?)').toEqual([]);
+    expect([...matched].sort()).toEqual(Object.keys(objects).sort());
+  });
+
+  it('optional device fields added later are schema fields too', () => {
+    const script = readFileSync(AGENT_SCRIPT, 'utf8');
+    const added = [...script.matchAll(/\$device\.(\w+) = /g)].map((m) => m[1] ?? '');
+    expect(added.length).toBeGreaterThan(0);
+    expect(added.filter((k) => !fieldsOf(objects.device as AnyObject).all.includes(k))).toEqual([]);
   });
 });
