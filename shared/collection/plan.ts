@@ -1,40 +1,24 @@
 /**
- * Pure steps of a collection run: which groups to expand, each device's targeting input
- * (Entra object id through the deviceId map, primary + logged-on users), the desired
- * entities per table, and what a run cost in Graph requests.
+ * Pure steps of a collection run: each device's targeting input (Entra object id through the
+ * group members' deviceId map, primary + logged-on users), the desired entities per table,
+ * and what a run cost in Graph requests.
  */
 import type { TableEntity } from '@azure/data-tables';
-import type { CollectedMembership } from '../graph/collectors/groups.js';
-import { deviceUserIds, type ManagedDeviceRecord } from '../graph/collectors/managed-devices.js';
+import { type CollectedMembership, targetDeviceFor } from '../graph/collectors/groups.js';
+import type { ManagedDeviceRecord } from '../graph/collectors/managed-devices.js';
 import type { GraphStats } from '../graph/port.js';
 import { effectiveTargeting } from '../targeting/effective-targeting.js';
-import type { GroupMembership, PinRecoveryPolicy, TargetingResult } from '../targeting/types.js';
+import type { PinRecoveryPolicy, TargetingResult } from '../targeting/types.js';
 import { deviceEntity, type TargetingInput, targetingEntity } from './entities.js';
 
-/** Every group any PIN-recovery assignment names (include or exclude, effective or not: ineffective reaches are evidence). */
-export function assignedGroupIds(policies: readonly PinRecoveryPolicy[]): string[] {
-  const ids = new Set<string>();
-  for (const p of policies) {
-    for (const a of p.assignments) if (a.groupId) ids.add(a.groupId.toLowerCase());
-  }
-  return [...ids].sort();
-}
-
-/**
- * Group members carry Entra device.id; Intune carries azureADDeviceId (= Entra deviceId,
- * graph.md §3). The map from the group expansion links them; a device in no assigned group
- * needs no object id, since only group membership looks at it.
- */
-export function targetingInput(
-  d: ManagedDeviceRecord,
-  membership: Pick<CollectedMembership, 'objectIdByDeviceId'>,
-): TargetingInput {
-  const aad = d.azureADDeviceId?.toLowerCase() ?? null;
+/** The targeting input a device row records (so a stored answer can be explained). */
+export function targetingInput(d: ManagedDeviceRecord, membership: CollectedMembership): TargetingInput {
+  const target = targetDeviceFor(d, membership);
   return {
     managedDeviceId: d.id,
-    azureADDeviceId: aad,
-    entraObjectId: aad ? (membership.objectIdByDeviceId.get(aad) ?? null) : null,
-    userIds: deviceUserIds(d),
+    azureADDeviceId: d.azureADDeviceId?.toLowerCase() ?? null,
+    entraObjectId: target.entraObjectId,
+    userIds: target.userIds,
   };
 }
 
@@ -46,7 +30,7 @@ export interface TargetingEntities {
 export function targetingEntities(
   devices: readonly ManagedDeviceRecord[],
   policies: readonly PinRecoveryPolicy[],
-  membership: GroupMembership & Pick<CollectedMembership, 'objectIdByDeviceId'>,
+  membership: CollectedMembership,
 ): TargetingEntities {
   const byResult: Record<TargetingResult, number> = {
     enabled: 0,

@@ -15,7 +15,11 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { TableClient, TableEntity } from '@azure/data-tables';
 import type { Config } from '../config.js';
-import { type CollectedMembership, collectGroupMembers } from '../graph/collectors/groups.js';
+import {
+  assignedGroupIds,
+  type CollectedMembership,
+  collectGroupMembers,
+} from '../graph/collectors/groups.js';
 import { collectManagedDevices, type ManagedDeviceRecord } from '../graph/collectors/managed-devices.js';
 import { collectPinRecoveryPolicies } from '../graph/collectors/policies.js';
 import { collectTenantReadiness, resolveTenantId, type TenantReadiness } from '../graph/collectors/tenant.js';
@@ -25,7 +29,7 @@ import { acquireLease, type Lease } from '../storage/lease.js';
 import type { TableProvider } from '../storage/tables.js';
 import type { PinRecoveryPolicy } from '../targeting/types.js';
 import { policyEntity, tenantEntity } from './entities.js';
-import { assignedGroupIds, deviceEntities, graphDelta, targetingEntities } from './plan.js';
+import { deviceEntities, graphDelta, targetingEntities } from './plan.js';
 import {
   type RunError,
   type RunSummary,
