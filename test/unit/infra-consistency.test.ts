@@ -218,7 +218,8 @@ describe('alerting', () => {
   it('has a scheduled query alert on the OpenDeviceAlerts custom metric, wired from main', () => {
     expect(alerts).toMatch(/'Microsoft\.Insights\/scheduledQueryRules@[\w-]+'/);
     expect(alerts).toMatch(/param metricName string = 'OpenDeviceAlerts'/);
-    expect(alerts).toContain('customMetrics | where name == "${metricName}"');
+    // The Bicep string interpolates the metric name into the query.
+    expect(alerts).toMatch(/customMetrics \| where name == "\$\{metricName\}"/);
     expect(main).toMatch(
       /module alerts 'modules\/alerts\.bicep'[\s\S]*?applicationInsightsId: monitoring\.outputs\.applicationInsightsId/,
     );
