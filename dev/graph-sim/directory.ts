@@ -14,6 +14,7 @@ import {
   notFound,
   type PageOptions,
   page,
+  queryWithoutPaging,
   type SimRequest,
   type SimResponse,
   selectList,
@@ -267,7 +268,7 @@ function deviceDelta(ctx: RouteContext): SimResponse {
       status: 200,
       body: {
         '@odata.context': contextUrl(req, 'devices', select),
-        '@odata.deltaLink': req.origin + req.path,
+        '@odata.deltaLink': `${req.origin}/${req.version}/devices/delta?${req.rawQuery}`,
         value: [],
       },
     };
@@ -287,7 +288,8 @@ function deviceDelta(ctx: RouteContext): SimResponse {
   );
   if (!p.nextLink) {
     const token = Buffer.from(JSON.stringify({ t: ctx.now })).toString('base64url');
-    body['@odata.deltaLink'] = `${req.origin}/${req.version}/devices/delta?$deltatoken=${token}`;
+    body['@odata.deltaLink'] =
+      `${req.origin}/${req.version}/devices/delta?${[...queryWithoutPaging(req.rawQuery), `$deltatoken=${token}`].join('&')}`;
   }
   return { status: 200, body };
 }

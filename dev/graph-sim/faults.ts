@@ -81,6 +81,11 @@ export class FaultInjector {
 
   /** Decides the fault for one request (scripted first, then the random rate). */
   draw(label: string): FaultKind | null {
+    return this.drawScripted(label) ?? this.drawRandom();
+  }
+
+  /** Only the scripted plan (the $batch envelope: random faults go to its items). */
+  drawScripted(label: string): FaultKind | null {
     for (const s of this.scripted) {
       const hit = typeof s.pattern === 'string' ? label.includes(s.pattern) : s.pattern.test(label);
       if (hit && s.remaining > 0) {
@@ -89,6 +94,10 @@ export class FaultInjector {
         return s.kind;
       }
     }
+    return null;
+  }
+
+  private drawRandom(): FaultKind | null {
     if (this.options.rate > 0 && this.prng.next() < this.options.rate)
       return this.prng.pick(this.options.kinds);
     return null;

@@ -523,6 +523,20 @@ export async function startGraphSimulator(options: GraphSimulatorOptions): Promi
       const label = `POST /${version}/$batch`;
       logEntry.label = label;
       bump(stats.requestsByEndpoint, label);
+      // Only scripted faults hit the envelope; random ones land on its items.
+      const kind = faults.drawScripted(label);
+      if (kind) {
+        stats.faultsInjected++;
+        bump(stats.faultsByKind, kind);
+        logEntry.fault = kind;
+        if (kind === 'reset') {
+          logEntry.status = 'reset';
+          req.socket.destroy();
+          return;
+        }
+        send(faultResponse(kind, 'batch', simReq));
+        return;
+      }
       send(handleBatch(simReq));
       return;
     }

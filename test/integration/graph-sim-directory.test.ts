@@ -146,6 +146,28 @@ describe('/devices', () => {
   });
 });
 
+describe('/devices/delta', () => {
+  it('pages with nextLinks, ends with a deltaLink, and the next round reports no changes', async () => {
+    const first = await client.api('/devices/delta').select('id,deviceId').get();
+    const seen: unknown[] = [];
+    let page = first;
+    for (;;) {
+      seen.push(...page.value);
+      if (!page['@odata.nextLink']) break;
+      expect(page['@odata.deltaLink']).toBeUndefined();
+      page = await client.api(page['@odata.nextLink']).get();
+    }
+    expect(seen).toHaveLength(tenant.devices.length);
+    const deltaLink = decodeURIComponent(page['@odata.deltaLink']);
+    expect(deltaLink.startsWith(`${sim.baseUrl}/v1.0/devices/delta?`)).toBe(true);
+    expect(deltaLink).toContain('$select=id,deviceId');
+    expect(deltaLink).toContain('$deltatoken=');
+    const next = await client.api(page['@odata.deltaLink']).get();
+    expect(next.value).toEqual([]);
+    expect(next['@odata.deltaLink']).toBeDefined();
+  });
+});
+
 describe('groups, service principals, organization', () => {
   it('flattens nested groups once each; cast segments keep only that type, without @odata.type', async () => {
     const g = tenant.group('outer');

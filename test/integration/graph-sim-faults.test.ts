@@ -183,6 +183,13 @@ describe('$batch', () => {
     expect(byId.b?.status).toBe(200);
   });
 
+  it('can fail the envelope itself when scripted (random faults only hit items)', async () => {
+    sim.failNext('POST /v1.0/$batch', 1, '503');
+    const r = await batch([{ id: '1', method: 'GET', url: '/organization' }]);
+    expect(r.status).toBe(503);
+    expect((await batch([{ id: '1', method: 'GET', url: '/organization' }])).status).toBe(200);
+  });
+
   it('fails dependants of a failed request with 424', async () => {
     const r = await batch([
       { id: '1', method: 'GET', url: '/devices/00000000-0000-0000-0000-000000000001' },
