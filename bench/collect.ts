@@ -8,6 +8,7 @@
  *
  * Writes bench/results/collect.json.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -109,13 +110,27 @@ export async function run(args: string[]): Promise<number> {
   const latencyMs = arg(args, 'latency-ms', 40);
   const changedShare = arg(args, 'changed-share', 0.01);
 
+  // Global fetch trusts the simulator's CA only if NODE_EXTRA_CA_CERTS was set at process start.
+  const ca = await ensureDevCa(join(tmpdir(), 'resetready-bench-ca'));
+  if (process.env.NODE_EXTRA_CA_CERTS !== ca.certFile) {
+    const child = spawnSync(
+      process.execPath,
+      [...process.execArgv, process.argv[1] ?? '', 'collect', ...args],
+      {
+        stdio: 'inherit',
+        env: { ...process.env, NODE_EXTRA_CA_CERTS: ca.certFile },
+      },
+    );
+    return child.status ?? 1;
+  }
+
   const buildStart = performance.now();
   const tenant = generateTenant({ devices, seed: 'bench-collect' });
   const buildMs = performance.now() - buildStart;
   const azurite = await startAzurite({ inMemory: true });
   const sim = await startGraphSimulator({
     tenant,
-    ca: await ensureDevCa(join(tmpdir(), 'resetready-bench-ca')),
+    ca,
     latencyMs,
   });
   try {
