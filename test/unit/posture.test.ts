@@ -620,7 +620,7 @@ describe('destructive reset detection (KEY_REPROVISIONED)', () => {
       input({ users: [userState({ ngcKeyId: OLD, reportedAt: ago(3) })] }),
     );
     const after = evaluateDevicePosture(
-      input({ users: [userState({ ngcKeyId: NEW, reportedAt: ago(1) })], previous: before.record }),
+      input({ users: [destructive({ ngcKeyId: NEW, reportedAt: ago(1) })], previous: before.record }),
     );
     expect(after.events).toHaveLength(1);
     expect(after.events[0]?.likelyDestructive).toBe(false);
