@@ -4,6 +4,7 @@
  * talks to Azure at load time; clients connect on first use.
  */
 import { loadConfig } from '../shared/config.js';
+import { registerCollectInventory } from './collect-inventory.js';
 import { registerIngestReport } from './ingest-report.js';
 import { buildServices } from './services.js';
 
@@ -14,3 +15,4 @@ registerIngestReport({
   directory: services.directory,
   store: services.reports,
 });
+registerCollectInventory({ config: services.config, tables: services.tables, graph: services.graph });
