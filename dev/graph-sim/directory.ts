@@ -19,6 +19,7 @@ import {
   type SimResponse,
   selectList,
 } from './odata.js';
+import { grants, MEMBER_READ } from './permissions.js';
 import { BOTH, type Route, type RouteContext } from './routes.js';
 
 const DEVICE_PROPERTIES = [
@@ -316,6 +317,10 @@ function transitiveMembers(ctx: RouteContext, cast: Cast): SimResponse {
   const view = (id: string): Record<string, unknown> => {
     const m = tenant.memberObject(id);
     if (!m) return { id };
+    if (!grants(ctx.granted, MEMBER_READ[m.kind])) {
+      // "Limited information": the app may list the member but not read its type.
+      return { '@odata.type': `#microsoft.graph.${m.kind}`, id };
+    }
     const v =
       m.kind === 'user' ? userView(m.value) : m.kind === 'device' ? deviceView(m.value) : groupView(m.value);
     const known =

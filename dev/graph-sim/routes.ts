@@ -5,6 +5,7 @@
  */
 import type { ThrottleFamily } from './faults.js';
 import type { GraphVersion, SimRequest, SimResponse } from './odata.js';
+import type { Granted } from './permissions.js';
 import type { Tenant } from './tenant.js';
 
 export interface PageSizes {
@@ -60,6 +61,8 @@ export interface RouteContext {
   quirks: Quirks;
   sentMail: SentMail[];
   now: number;
+  /** Permissions of the token; null = all. */
+  granted: Granted;
 }
 
 export interface Route {

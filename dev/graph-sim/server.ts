@@ -18,6 +18,7 @@ import {
 } from './faults.js';
 import { intuneRoutes } from './intune.js';
 import { errorBody, GraphHttpError, type GraphVersion, type SimRequest, type SimResponse } from './odata.js';
+import { grants, requiredFor, toGranted } from './permissions.js';
 import {
   DEFAULT_PAGE_SIZES,
   normaliseSegments,
@@ -49,6 +50,8 @@ export interface GraphSimulatorOptions {
   clock?: () => number;
   /** Seed for the $batch response shuffle. */
   batchSeed?: number | string;
+  /** Application permissions of the token (e.g. 'Device.Read.All'); absent = all of them. */
+  permissions?: readonly string[];
 }
 
 export interface RequestLogEntry {
@@ -97,6 +100,8 @@ export interface GraphSimulator {
   failNext(pattern: string | RegExp, n: number, kind: FaultKind): void;
   setLatency(ms: number): void;
   setBudgets(budgets: Budgets | boolean): void;
+  /** Changes the token's permissions; undefined = all. */
+  setPermissions(permissions: readonly string[] | undefined): void;
   /** Messages accepted by POST /users/{id}/sendMail. */
   sentMail: SentMail[];
   stop(): Promise<void>;
@@ -146,10 +151,19 @@ export async function startGraphSimulator(options: GraphSimulatorOptions): Promi
   const router = new Router(ALL_ROUTES);
   const sentMail: SentMail[] = [];
   let latencyMs = options.latencyMs ?? 0;
+  let granted = toGranted(options.permissions);
   let stats = emptyStats();
   let log: RequestLogEntry[] = [];
 
-  const faultResponse = (kind: FaultKind, family: ThrottleFamily, req: SimRequest): SimResponse => {
+  const faultResponse = (
+    kind: FaultKind,
+    family: ThrottleFamily,
+    req: SimRequest,
+    scopes: readonly string[] = [
+      'DeviceManagementManagedDevices.Read.All',
+      'DeviceManagementManagedDevices.ReadWrite.All',
+    ],
+  ): SimResponse => {
     const now = clock();
     const intune = INTUNE_FAMILIES.has(family);
     const retryAfter = { 'Retry-After': String(faults.retryAfterSeconds) };
@@ -201,7 +215,7 @@ export async function startGraphSimulator(options: GraphSimulatorOptions): Promi
         const inner = JSON.stringify(
           {
             _version: 3,
-            Message: `Application is not authorized to perform this operation. Application must have one of the following scopes: DeviceManagementManagedDevices.Read.All, DeviceManagementManagedDevices.ReadWrite.All - Operation ID (for customer support): 00000000-0000-0000-0000-000000000000 - Activity ID: ${req.clientRequestId} - Url: https://fef.msub01.manage.microsoft.com/${req.path} - CustomApiErrorPhrase: `,
+            Message: `Application is not authorized to perform this operation. Application must have one of the following scopes: ${scopes.join(', ')} - Operation ID (for customer support): 00000000-0000-0000-0000-000000000000 - Activity ID: ${req.clientRequestId} - Url: https://fef.msub01.manage.microsoft.com/${req.path} - CustomApiErrorPhrase: `,
             CustomApiErrorPhrase: '',
             RetryAfter: null,
             ErrorSourceService: '',
@@ -290,7 +304,18 @@ export async function startGraphSimulator(options: GraphSimulatorOptions): Promi
         const betaOnly = (named[0] === 'deviceManagement' ? named[1] : named[0]) ?? '';
         throw new GraphHttpError(400, 'BadRequest', `Resource not found for the segment '${betaOnly}'.`);
       }
+      const needed = requiredFor(matched.route.template);
+      if (needed && !grants(granted, needed)) {
+        if (INTUNE_FAMILIES.has(family))
+          return { label, fault: null, response: faultResponse('403-intune', family, req, needed) };
+        throw new GraphHttpError(
+          403,
+          'Authorization_RequestDenied',
+          'Insufficient privileges to complete the operation.',
+        );
+      }
       const response = matched.route.handle({
+        granted,
         req,
         params: matched.params,
         tenant,
@@ -590,6 +615,9 @@ export async function startGraphSimulator(options: GraphSimulatorOptions): Promi
       latencyMs = ms;
     },
     setBudgets: (b) => faults.setBudgets(b),
+    setPermissions: (p) => {
+      granted = toGranted(p);
+    },
     sentMail,
     stop: async () => {
       await Promise.all(

@@ -230,6 +230,36 @@ describe('groups, service principals, organization', () => {
   });
 });
 
+describe('permissions', () => {
+  it('without Device.Read.All, group device members are limited information and /devices is 403', async () => {
+    sim.setPermissions(['GroupMember.Read.All', 'User.Read.All']);
+    try {
+      const g = tenant.group('inner');
+      const members = await client.api(`/groups/${g?.id}/transitiveMembers`).get();
+      const device = (members.value as Record<string, unknown>[]).find(
+        (m) => m['@odata.type'] === '#microsoft.graph.device',
+      );
+      expect(device).toEqual({ '@odata.type': '#microsoft.graph.device', id: tenant.idOf('pc1') });
+      const user = (members.value as Record<string, unknown>[]).find(
+        (m) => m['@odata.type'] === '#microsoft.graph.user',
+      );
+      expect(user?.userPrincipalName).toBe(`bob@${tenant.domain}`);
+      const denied = await get('/v1.0/devices');
+      expect(denied.status).toBe(403);
+      expect(((await denied.json()) as { error: { code: string } }).error.code).toBe(
+        'Authorization_RequestDenied',
+      );
+      const intune = await get('/beta/deviceManagement/configurationPolicies');
+      expect(intune.status).toBe(403);
+      const message = ((await intune.json()) as { error: { message: string } }).error.message;
+      expect(JSON.parse(message).Message).toContain('DeviceManagementConfiguration.Read.All');
+    } finally {
+      sim.setPermissions(undefined);
+    }
+    expect((await get('/v1.0/devices?$top=1')).status).toBe(200);
+  });
+});
+
 describe('sendMail', () => {
   it('accepts with 202 and records recipients, subject and decoded attachments', async () => {
     await client.api(`/users/alice@${tenant.domain}/sendMail`).post({
