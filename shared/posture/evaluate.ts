@@ -121,7 +121,10 @@ function destructiveReasons(ctx: Context, u: LatestUserState, history: KeyHistor
 
 function newest(users: readonly LatestUserState[]): string | null {
   let best: string | null = null;
-  for (const u of users) if (best === null || ms(u.reportedAt) > ms(best)) best = u.reportedAt;
+  for (const u of users) {
+    if (Number.isFinite(ms(u.reportedAt)) && (best === null || ms(u.reportedAt) > ms(best)))
+      best = u.reportedAt;
+  }
   return best;
 }
 
@@ -159,8 +162,13 @@ export function evaluateDevicePosture(input: PostureInput): PostureEvaluation {
     configReasons,
   };
 
-  // Newest report first: merged reasons keep the newest user's evidence.
-  const sorted = [...input.users].sort((a, b) => ms(b.reportedAt) - ms(a.reportedAt));
+  // Newest report first: merged reasons keep the newest user's evidence. One entry per user
+  // (the newest), so a caller passing history rows cannot make a user flip keys with itself.
+  const byUser = new Map<string, LatestUserState>();
+  for (const u of [...input.users].sort((a, b) => (ms(b.reportedAt) || 0) - (ms(a.reportedAt) || 0))) {
+    if (!byUser.has(u.userKey)) byUser.set(u.userKey, u);
+  }
+  const sorted = [...byUser.values()];
   const prevUsers = new Map((input.previous?.users ?? []).map((p) => [p.userKey, p]));
   const events: DestructiveResetEvent[] = [];
   const users: { posture: UserPosture; reasons: Reason[]; state: LatestUserState }[] = [];
@@ -238,7 +246,7 @@ export function evaluateDevicePosture(input: PostureInput): PostureEvaluation {
     osVersion,
     osBuild,
     lastSyncDateTime: d?.lastSyncDateTime ?? null,
-    lastReportAt: newest(input.users),
+    lastReportAt: newest(sorted),
     destructiveOnlySince: since,
     daysDestructiveOnly: Number.isFinite(sinceMs)
       ? Math.max(0, Math.floor((now.getTime() - sinceMs) / DAY_MS))

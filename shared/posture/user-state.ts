@@ -78,9 +78,11 @@ export interface KeyHistory {
 
 const norm = (k: string | null | undefined) => (k ? k.toLowerCase() : null);
 
+/** a is a readable time after b (an unreadable b is treated as long ago). */
 function later(a: string, b: string | null): boolean {
-  if (b === null) return true;
   const x = Date.parse(a);
+  if (!Number.isFinite(x)) return false;
+  if (b === null) return true;
   const y = Date.parse(b);
   return !Number.isFinite(y) || x > y;
 }

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ManagedDeviceRecord } from '../../shared/graph/collectors/managed-devices.js';
 import { readinessFrom, type TenantReadiness } from '../../shared/graph/collectors/tenant.js';
@@ -213,6 +214,18 @@ describe('device roll-up: the worst fresh user decides, every user is listed', (
     expect(evaluate({ users: [nd, nokey, unk] }).posture).toBe('unknown');
     expect(evaluate({ users: [nd, nokey] }).posture).toBe('noHelloKey');
     expect(evaluate({ users: [nd] }).posture).toBe('nonDestructive');
+  });
+
+  it('lists a user once: the newest of several rows for the same user key', () => {
+    const r = evaluate({
+      users: [
+        destructive({ userKey: 'u-x', reportedAt: ago(3) }),
+        userState({ userKey: 'u-x', reportedAt: ago(1) }),
+      ],
+    });
+    expect(r.userCount).toBe(1);
+    expect(r.posture).toBe('nonDestructive');
+    expect(r.users[0]?.reportedAt).toBe(ago(1));
   });
 
   it('a stale user is listed but does not decide', () => {
@@ -740,5 +753,92 @@ describe('shared/posture stays pure', () => {
         expect(m[3], `${file}: ${m[0]}`).toMatch(/^\.\/[a-z-]+\.js$/);
       }
     }
+  });
+});
+
+describe('invariants on arbitrary inputs', () => {
+  const canReset = fc.constantFrom<LatestUserState['canReset']>(
+    'DestructiveOnly',
+    'DestructiveAndNonDestructive',
+    'NonDestructiveOnly',
+    'Unknown',
+    'NO',
+    null,
+  );
+  const user = fc.record({
+    userKey: fc.constantFrom('u1', 'u2', 'u3'),
+    canReset,
+    ngcSet: fc.constantFrom(true, false, null),
+    ngcKeyId: fc.constantFrom('k1', 'k2', null),
+    notUserContext: fc.boolean(),
+    reportedAt: fc.oneof(
+      fc.integer({ min: 0, max: 30 * 24 }).map((h) => ago(h / 24)),
+      fc.constant('not a date'),
+    ),
+  });
+  const arbPolicy = fc.record({
+    scope: fc.constantFrom<'device' | 'user'>('device', 'user'),
+    value: fc.constantFrom(true, false, null),
+    effective: fc.boolean(),
+    filtered: fc.boolean(),
+    bad: fc.boolean(),
+    modifiedDaysAgo: fc.option(fc.integer({ min: 0, max: 40 })),
+  });
+  const arbInput = fc.record({
+    users: fc.array(user, { maxLength: 4 }),
+    inIntune: fc.boolean(),
+    joinType: fc.constantFrom('azureADJoined', 'hybridAzureADJoined', 'azureADRegistered', 'unknown', null),
+    osVersion: fc.constantFrom('10.0.22631.1', '10.0.15063.0', '10.0.10240.0', 'garbage', null),
+    policies: fc.array(arbPolicy, { maxLength: 3 }),
+    tenant: fc.constantFrom(TENANT_READY, TENANT_SERVICE_MISSING, TENANT_CLIENT_DISABLED, null),
+    removed: fc.boolean(),
+  });
+
+  it('reason columns agree, only destructiveOnly has a start date, nonDestructive has no reasons', () => {
+    fc.assert(
+      fc.property(arbInput, fc.boolean(), (a, chain) => {
+        const pols = a.policies.map((p) =>
+          policy({
+            scope: p.scope,
+            value: p.value,
+            effective: p.effective,
+            issues: p.bad ? ['POLICY_BAD_OMA_URI'] : [],
+            lastModifiedDateTime: p.modifiedDaysAgo === null ? null : ago(p.modifiedDaysAgo),
+            assignments: [
+              {
+                target: p.scope === 'user' ? 'allUsers' : 'allDevices',
+                ...(p.filtered ? { filterId: 'f', filterType: 'include' as const } : {}),
+              },
+            ],
+          }),
+        );
+        const base = input({
+          users: a.users.map((u) => userState(u)),
+          device: a.inIntune ? managedDevice({ joinType: a.joinType, osVersion: a.osVersion }) : null,
+          targeting: a.inIntune ? targetingFor(pols) : null,
+          policyList: pols,
+          tenant: a.tenant,
+          removed: a.removed,
+        });
+        const first = evaluateDevicePosture(base);
+        // Second run over the first's record: history must never break the invariants.
+        const { record: r, events } = chain
+          ? evaluateDevicePosture({ ...base, previous: first.record })
+          : first;
+        const list = r.reasons.map((x) => x.code);
+        expect(r.reasonCodes).toBe(list.join(','));
+        expect(r.primaryReason).toBe(list[0] ?? null);
+        expect(new Set(list).size).toBe(list.length);
+        expect(r.userCount).toBe(new Set(a.users.map((u) => u.userKey)).size);
+        expect(r.destructiveOnlySince !== null).toBe(r.posture === 'destructiveOnly');
+        if (r.posture === 'destructiveOnly') expect(list.length).toBeGreaterThan(0);
+        if (r.posture === 'nonDestructive') expect(list).toEqual([]);
+        if (r.hybridKeyTrustRisk) expect(r.posture).toBe('destructiveOnly');
+        if (a.users.length === 0) expect(r.posture).toBe('notReported');
+        // The same reports again never look like a new key.
+        if (chain) expect(events).toEqual([]);
+      }),
+      { numRuns: 400 },
+    );
   });
 });
