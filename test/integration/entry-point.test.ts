@@ -25,8 +25,8 @@ type Expected =
 
 const EXPECTED: Expected[] = [
   { name: 'ingestReport', http: { route: 'reports', methods: ['POST'], authLevel: 'anonymous' } },
-  // Next, when functions/collect-inventory.ts lands (schedule = COLLECT_SCHEDULE's default):
-  //   { name: 'collectInventory', timer: { schedule: '0 0 */6 * * *' } },
+  // Schedule = COLLECT_SCHEDULE's default.
+  { name: 'collectInventory', timer: { schedule: '0 0 */6 * * *' } },
 ];
 
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
