@@ -16,6 +16,18 @@ const REQUIRED: readonly (readonly [RegExp, readonly string[]])[] = [
     ['DeviceManagementConfiguration.Read.All', 'DeviceManagementConfiguration.ReadWrite.All'],
   ],
   [
+    // The service's own 403 accepts the Read.All permissions (graph.md §12; the docs list only ReadWrite).
+    /^\/deviceManagement\/reports/,
+    [
+      'DeviceManagementManagedDevices.Read.All',
+      'DeviceManagementConfiguration.Read.All',
+      'DeviceManagementApps.Read.All',
+      'DeviceManagementManagedDevices.ReadWrite.All',
+      'DeviceManagementConfiguration.ReadWrite.All',
+      'DeviceManagementApps.ReadWrite.All',
+    ],
+  ],
+  [
     /^\/groups\//,
     [
       'GroupMember.Read.All',

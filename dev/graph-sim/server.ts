@@ -9,6 +9,7 @@ import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { type DevCa, issueServerCertificate } from '../tls.js';
 import { directoryRoutes } from './directory.js';
+import { type ExportJobBehaviour, ExportJobs } from './exports.js';
 import {
   type Budgets,
   FaultInjector,
@@ -52,6 +53,8 @@ export interface GraphSimulatorOptions {
   batchSeed?: number | string;
   /** Application permissions of the token (e.g. 'Device.Read.All'); absent = all of them. */
   permissions?: readonly string[];
+  /** Export job progress: polls before completion (default 1), or failing jobs. */
+  exportJobs?: Partial<ExportJobBehaviour>;
 }
 
 export interface RequestLogEntry {
@@ -102,6 +105,8 @@ export interface GraphSimulator {
   setBudgets(budgets: Budgets | boolean): void;
   /** Changes the token's permissions; undefined = all. */
   setPermissions(permissions: readonly string[] | undefined): void;
+  /** Changes how export jobs created from now on progress. */
+  setExportJobs(behaviour: Partial<ExportJobBehaviour>): void;
   /** Messages accepted by POST /users/{id}/sendMail. */
   sentMail: SentMail[];
   stop(): Promise<void>;
@@ -148,7 +153,9 @@ export async function startGraphSimulator(options: GraphSimulatorOptions): Promi
   const quirks: Quirks = { managedDevicesNeAsEq: false, ...options.quirks };
   const faults = new FaultInjector(options.faults, options.budgets);
   const shuffler = new FaultInjector({ seed: options.batchSeed ?? 7 });
-  const router = new Router(ALL_ROUTES);
+  const exportJobs = new ExportJobs(tenant);
+  exportJobs.behaviour = { ...exportJobs.behaviour, ...options.exportJobs };
+  const router = new Router([...ALL_ROUTES, ...exportJobs.routes()]);
   const sentMail: SentMail[] = [];
   let latencyMs = options.latencyMs ?? 0;
   let granted = toGranted(options.permissions);
@@ -502,6 +509,19 @@ export async function startGraphSimulator(options: GraphSimulatorOptions): Promi
       return;
     }
     const url = new URL(req.url ?? '/', origin);
+    if (req.method === 'GET' && url.pathname.startsWith('/_blob/')) {
+      // The export "SAS URL": no Graph token, the signature in the query is the credential.
+      logEntry.label = 'GET /_blob/exports/{name}';
+      bump(stats.requestsByEndpoint, logEntry.label);
+      const blob = exportJobs.serveBlob(decodePath(url.pathname), url.searchParams);
+      logEntry.status = blob.status;
+      res.writeHead(blob.status, {
+        'Content-Length': String(blob.raw?.length ?? 0),
+        ...(blob.headers ?? {}),
+      });
+      res.end(blob.raw);
+      return;
+    }
     const allSegments = decodePath(url.pathname).split('/').filter(Boolean);
     const version = allSegments[0];
     if (version !== 'v1.0' && version !== 'beta') {
@@ -615,6 +635,9 @@ export async function startGraphSimulator(options: GraphSimulatorOptions): Promi
       latencyMs = ms;
     },
     setBudgets: (b) => faults.setBudgets(b),
+    setExportJobs: (b) => {
+      exportJobs.behaviour = { ...exportJobs.behaviour, ...b };
+    },
     setPermissions: (p) => {
       granted = toGranted(p);
     },
