@@ -321,3 +321,27 @@ describe('what the reading side sees', () => {
     expect(classifyUser(remediated!).posture).toBe('destructiveOnly');
   });
 });
+
+describe('when Graph refuses the listing', () => {
+  it('fails the call (never a silent empty result) and the next run stores everything', async () => {
+    const fresh = testConfig({ GRAPH_BASE_URL: sim.baseUrl, GRAPH_ACCESS_TOKEN: sim.token });
+    const freshTables = createTableProvider(fresh.storage);
+    const freshStore = new TableReportStore(freshTables);
+    const input = { graph, store: freshStore, tables: freshTables, scriptId };
+    sim.failNext('deviceRunStates', 1, '403-intune');
+    await expect(collectRemediationReports(input)).rejects.toMatchObject({ status: 403 });
+    expect((await countRowsIn(freshTables, REMEDIATION_STATE_TABLE)).total).toBe(0);
+
+    const r = await collectRemediationReports(input);
+    expect(r).toMatchObject({ stored: VALID.length, skippedUnchanged: 0 });
+    expect(r.rejected.length).toBe(Object.keys(BAD).length);
+    expect((await countRowsIn(freshTables, REMEDIATION_STATE_TABLE)).total).toBe(VALID.length);
+  });
+});
+
+async function countRowsIn(provider: TableProvider, logical: string): Promise<{ total: number }> {
+  const table = await provider.table(logical);
+  let total = 0;
+  for await (const _ of table.listEntities({ queryOptions: { select: ['RowKey'] } })) total++;
+  return { total };
+}
