@@ -6,6 +6,7 @@
 import type { Config } from '../shared/config.js';
 import { createGraphPort } from '../shared/graph/client.js';
 import type { GraphPort } from '../shared/graph/port.js';
+import { PostureStore } from '../shared/posture-store/store.js';
 import { TableReportStore } from '../shared/storage/report-store.js';
 import { createTableProvider, type TableProvider } from '../shared/storage/tables.js';
 import {
@@ -21,6 +22,8 @@ export interface Services {
   /** Null under TRUST_MODE=certificate-only. */
   directory: DeviceDirectory | null;
   reports: TableReportStore;
+  /** Posture rows, summary, daily snapshots and reset events. */
+  posture: PostureStore;
 }
 
 export function buildServices(config: Config): Services {
@@ -34,5 +37,12 @@ export function buildServices(config: Config): Services {
           maxEntries: 50_000,
         })
       : null;
-  return { config, tables, graph, directory, reports: new TableReportStore(tables) };
+  return {
+    config,
+    tables,
+    graph,
+    directory,
+    reports: new TableReportStore(tables),
+    posture: new PostureStore(tables),
+  };
 }

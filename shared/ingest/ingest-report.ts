@@ -47,6 +47,11 @@ export interface IngestDeps {
   now?: () => Date;
   newReportId?: () => string;
   log?: IngestLog;
+  /**
+   * Runs after a report is stored and projected (e.g. the device's posture recompute). Its
+   * failure is logged, never turned into a failed upload: the report is already safe.
+   */
+  afterAccept?(report: import('../reports/model.js').AcceptedReport): Promise<void>;
 }
 
 export interface IngestAccepted {
@@ -171,6 +176,19 @@ export async function ingestReport(req: UploadRequest, deps: IngestDeps): Promis
           error: errorName(err),
         });
       });
+    }
+    const afterAccept = deps.afterAccept;
+    if (afterAccept) {
+      // Through a promise chain so a synchronous throw is caught the same way.
+      await Promise.resolve(assembled.report)
+        .then((r) => afterAccept(r))
+        .catch((err: unknown) => {
+          log('warn', 'report_after_accept_failed', {
+            deviceId: headers.deviceId,
+            reportId,
+            error: errorName(err),
+          });
+        });
     }
     log('info', 'report_accepted', {
       deviceId: headers.deviceId,
