@@ -24,8 +24,10 @@ import { collectManagedDevices, type ManagedDeviceRecord } from '../graph/collec
 import { collectPinRecoveryPolicies } from '../graph/collectors/policies.js';
 import { collectTenantReadiness, resolveTenantId, type TenantReadiness } from '../graph/collectors/tenant.js';
 import { type GraphPort, GraphRequestError } from '../graph/port.js';
+import { collectRemediationReports } from '../remediation/collect.js';
 import { type SyncResult, syncEntities } from '../storage/entity-sync.js';
 import { acquireLease, type Lease } from '../storage/lease.js';
+import { TableReportStore } from '../storage/report-store.js';
 import type { TableProvider } from '../storage/tables.js';
 import type { PinRecoveryPolicy } from '../targeting/types.js';
 import { policyEntity, tenantEntity } from './entities.js';
@@ -219,6 +221,35 @@ async function collectAndStore(ctx: RunContext): Promise<void> {
   }
   if (tenantId) await storeReadiness(ctx, tenantId, readiness);
   if (devices) await storeDevices(ctx, devices, policies, membership);
+  await collectRemediation(ctx);
+}
+
+/** The second reporting path: the detection script's output, read over Graph, stored as reports. */
+async function collectRemediation(ctx: RunContext): Promise<void> {
+  const { graph, tables, config } = ctx.deps;
+  const scriptId = config.collection.remediationScriptId;
+  if (!scriptId) return;
+  await renew(ctx);
+  const result = await attempt(
+    ctx,
+    'remediation',
+    collectRemediationReports({
+      graph,
+      tables,
+      store: new TableReportStore(tables),
+      scriptId,
+      now: ctx.now(),
+      log: ctx.log,
+    }),
+  );
+  if (result) {
+    ctx.summary.remediation = {
+      seen: result.seen,
+      stored: result.stored,
+      skippedUnchanged: result.skippedUnchanged,
+      rejected: result.rejected.length,
+    };
+  }
 }
 
 async function storeReadiness(ctx: RunContext, tenantId: string, readiness: TenantReadiness): Promise<void> {

@@ -53,6 +53,8 @@ export interface RunSummary {
   durationMs: number;
   /** Tenant readiness state (ready, missing, disabled, unknown) when it was read. */
   readiness: string | null;
+  /** Remediations path (REMEDIATION_SCRIPT_ID set): run states read, reports stored, skipped, rejected. */
+  remediation?: { seen: number; stored: number; skippedUnchanged: number; rejected: number };
   errors: RunError[];
 }
 
