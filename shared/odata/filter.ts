@@ -7,6 +7,7 @@
  *   and     := unary ('and' unary)*
  *   unary   := 'not' unary | primary
  *   primary := '(' or ')' | operand (cmp operand)?      -- bare operand only for a Boolean property
+ *            | property 'in' '(' literal (',' literal)* ')'   -- OData 4.01; an or of eq
  *   cmp     := eq | ne | gt | ge | lt | le
  *   operand := property | 'string' | integer | decimal | true | false | null | date | dateTimeOffset
  *
@@ -29,7 +30,9 @@ export const MAX_FILTER_LENGTH = 8192;
 export const MAX_FILTER_DEPTH = 64;
 
 const COMPARISONS = new Set<string>(['eq', 'ne', 'gt', 'ge', 'lt', 'le']);
-const KEYWORDS = new Set<string>(['and', 'or', 'not', 'true', 'false', 'null', ...COMPARISONS]);
+const KEYWORDS = new Set<string>(['and', 'or', 'not', 'in', 'true', 'false', 'null', ...COMPARISONS]);
+/** Values in one `in (…)` list at most: each becomes a comparison. */
+export const MAX_IN_VALUES = 100;
 const FLIPPED: Record<ComparisonOperator, ComparisonOperator> = {
   eq: 'eq',
   ne: 'ne',
@@ -319,6 +322,10 @@ class Parser {
       const right = this.operand();
       return this.comparison(left, opToken.text as ComparisonOperator, right, opToken);
     }
+    if (opToken.kind === 'word' && opToken.text === 'in') {
+      this.next();
+      return this.inList(left, opToken);
+    }
     if (opToken.kind === 'word' && COMPARISONS.has(opToken.text.toLowerCase())) {
       throw filterError(`operators are lower case: write "${opToken.text.toLowerCase()}"`);
     }
@@ -364,6 +371,31 @@ class Parser {
       default:
         throw filterError(`unexpected "${t.text}" at position ${t.pos}`);
     }
+  }
+
+  private inList(left: Operand, at: Token): FilterNode {
+    if (left.kind !== 'property') {
+      throw filterError(`"in" at position ${at.pos} needs a property on its left`, 'not_supported');
+    }
+    this.requireFilterable(left.property);
+    const open = this.next();
+    if (open.kind !== 'lparen') throw filterError(`expected "(" after "in" at position ${open.pos}`);
+    const values: FilterNode[] = [];
+    for (;;) {
+      const item = this.operand();
+      if (item.kind === 'property') throw filterError(`"in" lists values, not properties (${item.text})`);
+      if (values.length >= MAX_IN_VALUES) throw filterError(`"in" takes at most ${MAX_IN_VALUES} values`);
+      values.push({
+        kind: 'compare',
+        op: 'eq',
+        property: left.property,
+        value: literalFor(left.property, 'eq', item),
+      });
+      const sep = this.next();
+      if (sep.kind === 'rparen') break;
+      if (sep.kind !== 'comma') throw filterError(`expected "," or ")" at position ${sep.pos}`);
+    }
+    return values.reduce((acc, v) => ({ kind: 'or', left: acc, right: v }));
   }
 
   private requireFilterable(property: PropertyDefinition): void {

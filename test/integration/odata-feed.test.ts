@@ -127,6 +127,10 @@ describe('an OData client we did not write', () => {
         want: all.filter((r) => r.LastSeen instanceof Date && r.LastSeen < new Date('2026-10-10T00:00:00Z')),
       },
       { q: query.filter((g) => g.Score.$equals(3)), want: all.filter((r) => r.Score === 3) },
+      {
+        q: query.filter((g) => g.DateKey.$in([20261001, 20261015])),
+        want: all.filter((r) => r.DateKey === 20261001 || r.DateKey === 20261015),
+      },
       { q: query.filter((g) => g.LastSeen.$equals(null)), want: all.filter((r) => r.LastSeen === null) },
     ];
     for (const { q, want } of cases) {

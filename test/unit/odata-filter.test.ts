@@ -81,6 +81,9 @@ describe('$filter parsing', () => {
     ["Name eq ''", 'Name eq ""'],
     ['5 lt Count', 'Count gt 5'],
     ['5 ge Count', 'Count le 5'],
+    ["Name in ('a')", 'Name eq "a"'],
+    ["Name in ('a', 'b',null)", '((Name eq "a" or Name eq "b") or Name eq null)'],
+    ['Count in (1,2) and Active', '((Count eq 1 or Count eq 2) and Active eq true)'],
   ])('%s', (filter, expected) => {
     expect(shape(parse(filter))).toBe(expected);
   });
@@ -143,6 +146,15 @@ describe('$filter parsing', () => {
     ['Count eq 1.2.3', 'invalid_filter'],
     ['', 'invalid_filter'],
     ['   ', 'invalid_filter'],
+    ['Count in ()', 'invalid_filter'],
+    ['Count in (1,)', 'invalid_filter'],
+    ['Count in 1', 'invalid_filter'],
+    ['Count in (1 2)', 'invalid_filter'],
+    ['Count in (Big)', 'invalid_filter'],
+    ["Count in ('1')", 'type_mismatch'],
+    ["Note in ('x')", 'property_not_filterable'],
+    ['1 in (1)', 'not_supported'],
+    [`Count in (${Array.from({ length: 101 }, (_, i) => i).join(',')})`, 'invalid_filter'],
   ])('refuses %j with %s', (filter, code) => {
     expect(rejects(filter).code).toBe(code);
   });
@@ -175,6 +187,7 @@ describe('$filter push-down to Table Storage', () => {
     ['5 lt Count', 'Count gt 5'],
     ['Count eq 1 and Active', '(Count eq 1) and (Active eq true)'],
     ['Count eq 1 or Count eq 2', '(Count eq 1) or (Count eq 2)'],
+    ["Id in ('a','b')", "(Id eq 'a') or (Id eq 'b')"],
     ['not (Count eq 1 or Active)', 'not ((Count eq 1) or (Active eq true))'],
     ["Id ne 'a'", "Id ne 'a'"],
   ])('%s → %s', (filter, expected) => {
