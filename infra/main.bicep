@@ -61,6 +61,37 @@ param collectLeaseSeconds int = 1800
 @description('REMEDIATION_SCRIPT_ID: id of the Detect-CanReset Remediation to read (optional).')
 param remediationScriptId string = ''
 
+@description('STALE_DAYS: a device whose newest report is older than this is stale.')
+param staleDays int = 7
+
+@description('SNAPSHOT_RETENTION_DAYS: daily summary snapshots kept for trends.')
+param snapshotRetentionDays int = 400
+
+@description('REPORT_SCHEDULE: NCRONTAB (6 fields, UTC) of the weekly report.')
+param reportSchedule string = '0 0 7 * * 1'
+
+@description('REPORT_MAIL_SENDER: mailbox the report and alert digests are sent from (empty: no mail).')
+param reportMailSender string = ''
+
+@description('REPORT_MAIL_RECIPIENTS: comma-separated recipients.')
+param reportMailRecipients string = ''
+
+@secure()
+@description('TEAMS_WEBHOOK_URL: Teams Workflows webhook for the report card and alert digests (empty: none).')
+param teamsWebhookUrl string = ''
+
+@description('REPORT_CONTAINER: blob container of the report history.')
+param reportContainer string = 'reports'
+
+@description('ALERT_DESTRUCTIVE_DAYS: days a targeted device may stay destructiveOnly before an alert opens.')
+param alertDestructiveDays int = 7
+
+@description('ALERT_RENOTIFY_DAYS: days between notifications of an open alert.')
+param alertRenotifyDays int = 7
+
+@description('ALERT_SILENCE_HOURS: hours without any report before a tenant alert opens.')
+param alertSilenceHours int = 48
+
 // ---------------------------------------------------------------- Graph permissions
 @description('Grant the Graph app roles in this deployment (needs a Graph admin deployer); false = run infra/scripts/grant-graph-permissions.sh.')
 param grantGraphPermissions bool = true
@@ -167,6 +198,20 @@ var productSettings = {
   COLLECT_SCHEDULE: collectSchedule
   REMEDIATION_SCRIPT_ID: remediationScriptId
   COLLECT_LEASE_SECONDS: string(collectLeaseSeconds)
+  // Posture, weekly report and alerts.
+  STALE_DAYS: string(staleDays)
+  SNAPSHOT_RETENTION_DAYS: string(snapshotRetentionDays)
+  REPORT_SCHEDULE: reportSchedule
+  REPORT_MAIL_SENDER: reportMailSender
+  REPORT_MAIL_RECIPIENTS: reportMailRecipients
+  TEAMS_WEBHOOK_URL: teamsWebhookUrl
+  REPORT_LINK_URL: 'https://${appName}.azurewebsites.net/api/reports/latest'
+  STORAGE_BLOB_ENDPOINT: storage.outputs.blobEndpoint
+  REPORT_CONTAINER: reportContainer
+  ALERT_DESTRUCTIVE_DAYS: string(alertDestructiveDays)
+  ALERT_RENOTIFY_DAYS: string(alertRenotifyDays)
+  ALERT_SILENCE_HOURS: string(alertSilenceHours)
+  APPLICATIONINSIGHTS_CONNECTION_STRING: monitoring.outputs.connectionString
 }
 
 module functionApp 'modules/function-app.bicep' = {

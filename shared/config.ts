@@ -58,11 +58,48 @@ export interface CollectionSettings {
   leaseSeconds: number;
 }
 
+export interface PostureSettings {
+  /** A device whose newest report is older than this is `stale`. */
+  staleDays: number;
+  /** Daily snapshots kept for trends. */
+  snapshotRetentionDays: number;
+}
+
+export interface ReportSettings {
+  /** NCRONTAB of the weekly report (UTC). */
+  schedule: string;
+  /** Mailbox (UPN or id) the report is sent from with Graph sendMail; no mail when unset. */
+  mailSender?: string;
+  mailRecipients: string[];
+  /** Teams Workflows webhook (a secret URL: never logged). */
+  teamsWebhookUrl?: string;
+  /** Link shown in the Teams card and the mail, e.g. https://<app>.azurewebsites.net/api/reports/latest */
+  linkUrl?: string;
+  /** Blob endpoint override; default https://<account>.blob.core.windows.net (or from the connection string). */
+  blobEndpoint?: string;
+  /** Blob container of the report history. */
+  container: string;
+}
+
+export interface AlertSettings {
+  /** A targeted device staying destructiveOnly this many days opens an alert. */
+  destructiveDays: number;
+  /** An open alert is notified again after this many days. */
+  renotifyDays: number;
+  /** No report from any device for this many hours opens a tenant alert. */
+  silenceHours: number;
+  /** Application Insights, for the open-alerts metric; the Functions host sets it in Azure. */
+  appInsightsConnectionString?: string;
+}
+
 export interface Config {
   storage: StorageSettings;
   graph: GraphSettings;
   trust: TrustSettings;
   collection: CollectionSettings;
+  posture: PostureSettings;
+  report: ReportSettings;
+  alerts: AlertSettings;
 }
 
 export class ConfigError extends Error {
@@ -94,6 +131,19 @@ export const SETTING_NAMES = [
   'COLLECT_SCHEDULE',
   'REMEDIATION_SCRIPT_ID',
   'COLLECT_LEASE_SECONDS',
+  'STALE_DAYS',
+  'SNAPSHOT_RETENTION_DAYS',
+  'REPORT_SCHEDULE',
+  'REPORT_MAIL_SENDER',
+  'REPORT_MAIL_RECIPIENTS',
+  'TEAMS_WEBHOOK_URL',
+  'REPORT_LINK_URL',
+  'STORAGE_BLOB_ENDPOINT',
+  'REPORT_CONTAINER',
+  'ALERT_DESTRUCTIVE_DAYS',
+  'ALERT_RENOTIFY_DAYS',
+  'ALERT_SILENCE_HOURS',
+  'APPLICATIONINSIGHTS_CONNECTION_STRING',
 ] as const;
 
 export type SettingName = (typeof SETTING_NAMES)[number];
@@ -131,7 +181,9 @@ export function loadConfig(env: Env): Config {
   }
   const tablePrefix = str('TABLE_PREFIX') ?? 'rr';
   if (!TABLE_PREFIX.test(tablePrefix)) {
-    problems.push(`TABLE_PREFIX must start with a letter and hold only letters or digits (got "${tablePrefix}")`);
+    problems.push(
+      `TABLE_PREFIX must start with a letter and hold only letters or digits (got "${tablePrefix}")`,
+    );
   }
 
   const baseUrlRaw = str('GRAPH_BASE_URL') ?? 'https://graph.microsoft.com';
@@ -140,7 +192,9 @@ export function loadConfig(env: Env): Config {
     const u = new URL(baseUrl);
     if (u.protocol !== 'https:') problems.push(`GRAPH_BASE_URL must be https:// (got "${baseUrlRaw}")`);
     if (u.pathname !== '/' && u.pathname !== '') {
-      problems.push(`GRAPH_BASE_URL is an origin without a version segment, e.g. https://graph.microsoft.com`);
+      problems.push(
+        `GRAPH_BASE_URL is an origin without a version segment, e.g. https://graph.microsoft.com`,
+      );
     }
     baseUrl = u.origin;
   } catch {
@@ -160,6 +214,39 @@ export function loadConfig(env: Env): Config {
   const remediationScriptId = str('REMEDIATION_SCRIPT_ID');
   if (remediationScriptId && !GUID.test(remediationScriptId)) {
     problems.push(`REMEDIATION_SCRIPT_ID must be a GUID (got "${remediationScriptId}")`);
+  }
+
+  const reportSchedule = str('REPORT_SCHEDULE') ?? '0 0 7 * * 1';
+  if (reportSchedule.split(/\s+/).length !== 6) {
+    problems.push(`REPORT_SCHEDULE must be an NCRONTAB expression with 6 fields (got "${reportSchedule}")`);
+  }
+  const mailRecipients = (str('REPORT_MAIL_RECIPIENTS') ?? '')
+    .split(/[;,]/)
+    .map((r) => r.trim())
+    .filter(Boolean);
+  for (const r of mailRecipients) {
+    if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(r))
+      problems.push(`REPORT_MAIL_RECIPIENTS has an invalid address "${r}"`);
+  }
+  const mailSender = str('REPORT_MAIL_SENDER');
+  if (mailSender && mailRecipients.length === 0) {
+    problems.push('REPORT_MAIL_SENDER is set but REPORT_MAIL_RECIPIENTS is empty');
+  }
+  const httpsUrl = (name: SettingName): string | undefined => {
+    const v = str(name);
+    if (v === undefined) return undefined;
+    try {
+      if (new URL(v).protocol !== 'https:') problems.push(`${name} must be an https:// URL`);
+    } catch {
+      problems.push(`${name} is not a URL`);
+    }
+    return v;
+  };
+  const teamsWebhookUrl = httpsUrl('TEAMS_WEBHOOK_URL');
+  const linkUrl = httpsUrl('REPORT_LINK_URL');
+  const container = str('REPORT_CONTAINER') ?? 'reports';
+  if (!/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/.test(container)) {
+    problems.push(`REPORT_CONTAINER must be a valid blob container name (got "${container}")`);
   }
 
   const config: Config = {
@@ -190,6 +277,25 @@ export function loadConfig(env: Env): Config {
       schedule,
       remediationScriptId: remediationScriptId?.toLowerCase(),
       leaseSeconds: int('COLLECT_LEASE_SECONDS', 1800, 60, 86_400),
+    },
+    posture: {
+      staleDays: int('STALE_DAYS', 7, 1, 365),
+      snapshotRetentionDays: int('SNAPSHOT_RETENTION_DAYS', 400, 7, 3650),
+    },
+    report: {
+      schedule: reportSchedule,
+      mailSender,
+      mailRecipients,
+      teamsWebhookUrl,
+      linkUrl,
+      blobEndpoint: str('STORAGE_BLOB_ENDPOINT'),
+      container,
+    },
+    alerts: {
+      destructiveDays: int('ALERT_DESTRUCTIVE_DAYS', 7, 1, 365),
+      renotifyDays: int('ALERT_RENOTIFY_DAYS', 7, 1, 365),
+      silenceHours: int('ALERT_SILENCE_HOURS', 48, 1, 24 * 60),
+      appInsightsConnectionString: str('APPLICATIONINSIGHTS_CONNECTION_STRING'),
     },
   };
   if (problems.length > 0) throw new ConfigError(problems);
