@@ -10,6 +10,7 @@ import { loadConfig } from '../shared/config.js';
 import { recomputeAfterCollection, recomputeDevice } from '../shared/freshness/index.js';
 import { handleCollectInventory } from './collect-inventory.js';
 import { registerDevices } from './devices.js';
+import { registerFeed } from './feed.js';
 import { registerHealth } from './health.js';
 import { registerIngestReport } from './ingest-report.js';
 import { buildServices } from './services.js';
@@ -49,6 +50,7 @@ app.timer('collectInventory', {
 
 registerSummary({ posture: services.posture });
 registerDevices({ posture: services.posture });
+registerFeed(services);
 registerHealth({
   latestRun: () => collection.latestRun(),
   readSummary: () => services.posture.readSummary(),
