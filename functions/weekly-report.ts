@@ -1,0 +1,93 @@
+/**
+ * Timer weeklyReport (config.report.schedule, default Monday 07:00 UTC) and
+ * GET /api/reports/latest (keyed: the report names devices and users). Thin adapters over
+ * shared/weekly-report/run-weekly-report.ts and history.ts.
+ */
+import {
+  app,
+  type HttpRequest,
+  type HttpResponseInit,
+  type InvocationContext,
+  type Timer,
+} from '@azure/functions';
+import { jsonError } from '../shared/http/errors.js';
+import type { ReportHistory } from '../shared/weekly-report/history.js';
+import {
+  runWeeklyReport,
+  type WeeklyReportDeps,
+  type WeeklyReportRunSummary,
+} from '../shared/weekly-report/run-weekly-report.js';
+
+export type WeeklyReportTimerDeps = Omit<WeeklyReportDeps, 'log'> & { schedule: string };
+
+export async function handleWeeklyReport(
+  timer: Timer,
+  context: InvocationContext,
+  deps: Omit<WeeklyReportDeps, 'log'>,
+): Promise<WeeklyReportRunSummary> {
+  const summary = await runWeeklyReport({
+    ...deps,
+    log: (level, event, fields) => context[level](event, fields),
+  });
+  // Counts and statuses only: no recipients, webhook URL or report content in the log.
+  context[summary.deliveries.some((d) => !d.ok) ? 'error' : 'info']('weekly_report_summary', {
+    runId: summary.runId,
+    date: summary.date,
+    pastDue: timer.isPastDue,
+    devices: summary.devices,
+    charts: summary.charts,
+    deliveries: summary.deliveries.map((d) => `${d.channel}:${d.ok ? 'ok' : 'failed'}:${d.attempts}`),
+    alreadyDelivered: summary.alreadyDelivered,
+    inProgressElsewhere: summary.inProgressElsewhere,
+  });
+  return summary;
+}
+
+export function registerWeeklyReport(deps: WeeklyReportTimerDeps): void {
+  const { schedule, ...rest } = deps;
+  app.timer('weeklyReport', {
+    schedule,
+    runOnStartup: false,
+    handler: async (timer, context) => {
+      await handleWeeklyReport(timer, context, rest);
+    },
+  });
+}
+
+export interface LatestReportDeps {
+  history: Pick<ReportHistory, 'latestHtml'>;
+}
+
+/** The report HTML holds only inline CSS and data: images, so the policy can forbid everything else. */
+const HTML_HEADERS = {
+  'content-type': 'text/html; charset=utf-8',
+  'content-security-policy': "default-src 'none'; img-src data:; style-src 'unsafe-inline'",
+  'x-content-type-options': 'nosniff',
+  'cache-control': 'no-store',
+};
+
+export async function handleLatestReport(
+  _request: HttpRequest,
+  context: InvocationContext,
+  deps: LatestReportDeps,
+): Promise<HttpResponseInit> {
+  try {
+    const latest = await deps.history.latestHtml();
+    if (!latest) {
+      return jsonError(404, 'no_report', 'no weekly report has been produced yet');
+    }
+    return { status: 200, body: latest.html, headers: { ...HTML_HEADERS, 'x-report-date': latest.date } };
+  } catch (err) {
+    context.error('latest_report_failed', { error: err instanceof Error ? err.name : 'error' });
+    return jsonError(503, 'storage_unavailable', 'the latest report could not be read; retry shortly');
+  }
+}
+
+export function registerLatestReport(deps: LatestReportDeps): void {
+  app.http('latestReport', {
+    route: 'reports/latest',
+    methods: ['GET'],
+    authLevel: 'function',
+    handler: (request, context) => handleLatestReport(request, context, deps),
+  });
+}
