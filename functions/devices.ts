@@ -56,7 +56,8 @@ const COLUMNS = [
   'UserCount',
 ] as const;
 const DATE_COLUMNS = new Set(['LastSyncDateTime', 'LastReportAt', 'DestructiveOnlySince']);
-const STORED = COLUMNS.filter((c) => c !== 'DeviceKey');
+/** What the CSV reads: its columns (DeviceKey is the RowKey, which $select must name). */
+const STORED = ['RowKey', ...COLUMNS.filter((c) => c !== 'DeviceKey')];
 
 export interface DevicesQuery {
   filter: DeviceFilter;
