@@ -20,6 +20,12 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMod
     summary: 'collect                   run one inventory collection now and print its summary',
     load: () => import('./commands/collect.js'),
   },
+  report: {
+    summary:
+      'report --out DIR [--demo] [--now T]\n' +
+      '                            render the weekly report now (HTML, CSV, JSON, chart PNGs) without sending it',
+    load: () => import('./commands/report.js'),
+  },
   sim: {
     summary:
       'sim [--devices N] [--seed S] [--latency-ms L] [--fault-rate F] [--port P]\n' +
