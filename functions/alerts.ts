@@ -1,0 +1,104 @@
+/**
+ * Alerts, thin: the hook the composition root runs after each collection (evaluate, digest,
+ * metric) and GET /api/alerts (open alerts as JSON, keyed). Everything else is shared/alerts.
+ */
+import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
+import { type AlertEvaluation, evaluateAlerts } from '../shared/alerts/evaluate.js';
+import { AlertStore } from '../shared/alerts/lifecycle.js';
+import type { RunSummary } from '../shared/collection/run-record.js';
+import type { Config } from '../shared/config.js';
+import type { GraphPort } from '../shared/graph/port.js';
+import { json, jsonError } from '../shared/http/errors.js';
+import { createNotifier } from '../shared/notify/notifier.js';
+import type { TableProvider } from '../shared/storage/tables.js';
+
+export interface AlertsDeps {
+  config: Pick<Config, 'alerts' | 'report'>;
+  tables: TableProvider;
+  /** For digest mail through sendMail; the Teams webhook needs none. */
+  graph?: GraphPort;
+  fetch?: typeof fetch;
+}
+
+type Log = Pick<InvocationContext, 'info' | 'warn' | 'error'>;
+
+export type AfterCollectionAlerts =
+  | { evaluated: true; result: AlertEvaluation }
+  | { evaluated: false; reason: 'run_skipped' | 'evaluation_failed'; error?: string };
+
+/**
+ * Runs after every collection that did not skip: after a success (postures just recomputed)
+ * and after a failure too, since "collection failing" is itself an alert and the stored
+ * postures are still the last good ones. A skipped run means another instance is collecting
+ * and evaluates itself. Never throws: the collection already did its work.
+ */
+export async function evaluateAfterCollection(
+  deps: AlertsDeps,
+  run: Pick<RunSummary, 'status' | 'runId'>,
+  context: Log,
+  now: Date = new Date(),
+): Promise<AfterCollectionAlerts> {
+  if (run.status === 'skipped') return { evaluated: false, reason: 'run_skipped' };
+  const log = (level: 'info' | 'warn' | 'error', event: string, fields: Record<string, unknown>) =>
+    context[level](event, fields);
+  try {
+    const notifier = createNotifier({
+      config: deps.config,
+      log,
+      ...(deps.graph ? { graph: deps.graph } : {}),
+      ...(deps.fetch ? { fetch: deps.fetch } : {}),
+    });
+    const result = await evaluateAlerts(
+      {
+        tables: deps.tables,
+        settings: deps.config.alerts,
+        notifier,
+        log,
+        ...(deps.config.report.linkUrl ? { linkUrl: deps.config.report.linkUrl } : {}),
+        ...(deps.fetch ? { fetch: deps.fetch } : {}),
+      },
+      now,
+    );
+    return { evaluated: true, result };
+  } catch (err) {
+    const error = err instanceof Error ? err.name : 'error';
+    context.error('alerts_evaluation_failed', { runId: run.runId, error });
+    return { evaluated: false, reason: 'evaluation_failed', error };
+  }
+}
+
+export async function handleOpenAlerts(
+  _request: HttpRequest,
+  context: InvocationContext,
+  deps: Pick<AlertsDeps, 'tables'>,
+): Promise<HttpResponseInit> {
+  try {
+    const open = await new AlertStore(deps.tables).listOpen();
+    const alerts = open
+      .sort((a, b) => a.openedAt.localeCompare(b.openedAt))
+      .map(({ partitionKey: _p, rowKey: _r, etag: _e, ...a }) => a);
+    return json(200, { count: alerts.length, alerts }, { 'cache-control': 'no-store' });
+  } catch (err) {
+    context.error('alerts_read_failed', { error: err instanceof Error ? err.name : 'error' });
+    return jsonError(503, 'storage_unavailable', 'the alerts could not be read; retry shortly');
+  }
+}
+
+/**
+ * Registers GET /api/alerts and returns the after-collection hook bound to these deps, for
+ * the composition root to call after recomputeAfterCollection.
+ */
+export function registerAlerts(deps: AlertsDeps): {
+  afterCollection: (
+    run: Pick<RunSummary, 'status' | 'runId'>,
+    context: Log,
+  ) => Promise<AfterCollectionAlerts>;
+} {
+  app.http('alerts', {
+    route: 'alerts',
+    methods: ['GET'],
+    authLevel: 'function',
+    handler: (request, context) => handleOpenAlerts(request, context, deps),
+  });
+  return { afterCollection: (run, context) => evaluateAfterCollection(deps, run, context) };
+}
