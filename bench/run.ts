@@ -2,7 +2,7 @@
  * `npm run bench -- <name> [options]`: runs bench/<name>.ts (built to dist/bench/<name>.js).
  * Benchmarks are not part of CI; each prints JSON and writes bench/results/<name>.json.
  */
-const BENCHES = ['ingest', 'collect', 'serve'] as const;
+const BENCHES = ['ingest', 'collect', 'serve', 'odata-export'] as const;
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...args] = argv;
