@@ -65,13 +65,19 @@ function days(d: DevicePosture, now: Date): number | null {
   return Number.isFinite(t) ? Math.max(0, Math.floor((now.getTime() - t) / 86_400_000)) : null;
 }
 
+/** Unknown or unreadable since sorts last (localeCompare would put a sentinel before digits). */
+function sinceMs(d: DevicePosture): number {
+  const t = d.destructiveOnlySince ? Date.parse(d.destructiveOnlySince) : Number.NaN;
+  return Number.isFinite(t) ? t : Number.POSITIVE_INFINITY;
+}
+
 /** Worst posture first, longest destructiveOnly first within it, then by name: the order people work in. */
 export function devicesCsv(devices: readonly DevicePosture[], now: Date): string {
   const sorted = [...devices].sort(
     (a, b) =>
       Number(a.removed) - Number(b.removed) ||
       (SEVERITY[a.posture] ?? 9) - (SEVERITY[b.posture] ?? 9) ||
-      (a.destructiveOnlySince ?? '~').localeCompare(b.destructiveOnlySince ?? '~') ||
+      sinceMs(a) - sinceMs(b) ||
       (a.deviceName ?? '').localeCompare(b.deviceName ?? '') ||
       a.deviceId.localeCompare(b.deviceId),
   );
