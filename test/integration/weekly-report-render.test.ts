@@ -121,7 +121,7 @@ describe('weekly report rendered in headless chromium', () => {
     expect(body).toContain('points since last week');
     expect(body).toContain('Longest in destructive-only');
     // The page is no wider than a mail column.
-    const width = await page.$eval('table table', (t) => (t as HTMLElement).getBoundingClientRect().width);
+    const width = (await page.locator('table table').first().boundingBox())?.width;
     expect(width).toBeLessThanOrEqual(640);
 
     const shot = join(dir, 'screenshot.png');
