@@ -58,6 +58,8 @@ let host: LocalHost;
 let tables: TableProvider;
 const logs: string[] = [];
 let root: string;
+/** Entra device ids of the devices that uploaded reports. */
+let reporters: string[] = [];
 
 async function upload(key: KeyObject, deviceId: string, users: UserSpec[]): Promise<void> {
   const identity = await createDeviceIdentity({ deviceId, privateKey: key });
@@ -146,7 +148,7 @@ const time = (v: unknown) => (v instanceof Date ? v.getTime() : Number.NaN);
 beforeAll(async () => {
   tenant = generateTenant({ devices: 240, seed: 'feed-odata' });
   const key = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
-  const reporters = tenant.managedDevices
+  reporters = tenant.managedDevices
     .filter((d) => d.operatingSystem === 'Windows')
     .map((d) => d.azureADDeviceId.toLowerCase())
     .filter((id) => id !== ZERO && tenant.entraDeviceByDeviceId(id)?.accountEnabled === true)
@@ -392,5 +394,25 @@ describe('query options', () => {
 
   it('never answered 500', () => {
     expect(logs.filter((l) => /odata.* -> 5\d\d/.test(l))).toEqual([]);
+  });
+});
+
+describe('devices that leave Intune', () => {
+  it('leaves them out of Devices, which still equals the summary device count', async () => {
+    // A device that reported keeps its posture row (LeftIntune) after it leaves Intune.
+    const leaving = reporters[0]!;
+    const managed = tenant.managedDevices.find((d) => d.azureADDeviceId.toLowerCase() === leaving)!;
+    tenant.managedDevices.splice(tenant.managedDevices.indexOf(managed), 1);
+    await host.invoke('collectInventory');
+
+    const stored = await listTable('Posture');
+    expect(stored.find((r) => r.rowKey === leaving)?.LeftIntune).toBe(true);
+    const summary = (await (await fetch(`${host.url}/api/summary?code=${KEY}`)).json()) as Json;
+    expect(summary.totals.removed).toBeGreaterThanOrEqual(1);
+    const devices = await readAll('Devices');
+    expect(devices).toHaveLength(summary.totals.devices);
+    expect(devices.map((d) => d.DeviceKey)).not.toContain(leaving);
+    const filtered = await readFiltered('Devices', `DeviceKey eq '${leaving}'`);
+    expect(filtered).toEqual({ rows: [], count: 0 });
   });
 });
