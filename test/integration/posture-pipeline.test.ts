@@ -75,6 +75,7 @@ const sent = new Map<string, UserSpec[]>();
 let fleetKeys: Set<string>;
 let candidates: string[];
 const unmanagedReporter = { deviceId: '' };
+const hostLogs: string[] = [];
 
 async function identityOf(deviceId: string): Promise<DeviceIdentity> {
   let id = identities.get(deviceId);
@@ -193,9 +194,7 @@ beforeAll(async () => {
     port: 0,
     entryPoint: ENTRY,
     key: KEY,
-    log: (l) => {
-      if (/fail|error/i.test(l)) console.log(l);
-    },
+    log: (l) => hostLogs.push(l),
   });
 }, 120_000);
 
@@ -294,5 +293,8 @@ describe('posture pipeline end to end', () => {
     // The next full recompute agrees with the incremental one.
     await collect();
     expect((await get('/api/summary')).json().byPosture).toEqual(after.byPosture);
+    // No recompute failed along the way (a failure would only be logged, never seen by the agent).
+    expect(hostLogs.filter((l) => /report_after_accept_failed|posture_recompute_failed/.test(l))).toEqual([]);
+    expect(hostLogs.some((l) => l.includes('posture_recomputed'))).toBe(true);
   });
 });
