@@ -10,13 +10,42 @@ import {
   type InvocationContext,
   type Timer,
 } from '@azure/functions';
+import { CollectionStore } from '../shared/collection/store.js';
 import { jsonError } from '../shared/http/errors.js';
-import type { ReportHistory } from '../shared/weekly-report/history.js';
+import { createNotifier } from '../shared/notify/notifier.js';
+import { gatherWeeklyReportInput } from '../shared/weekly-report/data.js';
+import { ReportHistory } from '../shared/weekly-report/history.js';
+import { buildWeeklyReport } from '../shared/weekly-report/render/index.js';
 import {
   runWeeklyReport,
   type WeeklyReportDeps,
   type WeeklyReportRunSummary,
 } from '../shared/weekly-report/run-weekly-report.js';
+import type { Services } from './services.js';
+
+/**
+ * Production wiring from the shared services, for the composition root:
+ * `const wr = weeklyReportDeps(services); registerWeeklyReport(wr); registerLatestReport(wr);`
+ */
+export function weeklyReportDeps(
+  services: Pick<Services, 'config' | 'graph' | 'tables' | 'posture'>,
+): WeeklyReportTimerDeps {
+  const { config } = services;
+  const collection = new CollectionStore(services.tables);
+  return {
+    schedule: config.report.schedule,
+    history: ReportHistory.fromConfig(config),
+    notifier: createNotifier({ graph: services.graph, config }),
+    linkUrl: config.report.linkUrl,
+    produce: async (now) =>
+      buildWeeklyReport(
+        await gatherWeeklyReportInput({ posture: services.posture, collection }, now, {
+          linkUrl: config.report.linkUrl,
+          silenceHours: config.alerts.silenceHours,
+        }),
+      ),
+  };
+}
 
 export type WeeklyReportTimerDeps = Omit<WeeklyReportDeps, 'log'> & { schedule: string };
 

@@ -13,7 +13,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type GraphSimulator, startGraphSimulator } from '../../dev/graph-sim/server.js';
 import { TenantBuilder } from '../../dev/graph-sim/tenant.js';
 import { ensureDevCa, issueServerCertificate } from '../../dev/tls.js';
-import { handleLatestReport } from '../../functions/weekly-report.js';
+import { buildServices } from '../../functions/services.js';
+import { handleLatestReport, handleWeeklyReport, weeklyReportDeps } from '../../functions/weekly-report.js';
 import type { Config } from '../../shared/config.js';
 import { createGraphPort } from '../../shared/graph/client.js';
 import { createNotifier } from '../../shared/notify/notifier.js';
@@ -410,5 +411,35 @@ describe('GET /api/reports/latest', () => {
     const res = await handleLatestReport(request(), ctx, { history });
     expect(res.status).toBe(503);
     expect(JSON.stringify(res.jsonBody)).not.toContain('127.0.0.1');
+  });
+});
+
+describe('the weeklyReport timer with the production wiring', () => {
+  it('renders from the (empty) stores, stores, mails, posts and logs counts only', async () => {
+    const { config } = setup();
+    const deps = weeklyReportDeps(buildServices(config));
+    expect(deps.schedule).toBe('0 0 7 * * 1');
+    const lines: string[] = [];
+    const ctx = new InvocationContext({
+      logHandler: (level, ...args) => lines.push(`${level} ${JSON.stringify(args)}`),
+    });
+    const summary = await handleWeeklyReport(
+      {
+        isPastDue: false,
+        schedule: { adjustForDST: true },
+        scheduleStatus: { last: '', next: '', lastUpdated: '' },
+      },
+      ctx,
+      { ...deps, now: () => NOW },
+    );
+    expect(summary.devices).toBe(0);
+    expect(summary.deliveries.map((d) => `${d.channel}:${d.ok}`)).toEqual(['mail:true', 'teams:true']);
+    expect(sim.sentMail).toHaveLength(1);
+    expect(hook.received).toHaveLength(1);
+    expect((await deps.history.latestHtml())?.date).toBe('2025-03-10');
+    const all = lines.join('\n');
+    expect(all).toContain('weekly_report_summary');
+    expect(all).not.toContain('SECRET-SIG');
+    expect(all).not.toContain(RECIPIENTS[0]);
   });
 });
