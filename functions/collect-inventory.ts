@@ -3,15 +3,19 @@ import { app, type InvocationContext, type Timer } from '@azure/functions';
 import { type CollectionDeps, runCollection } from '../shared/collection/run-collection.js';
 import type { RunSummary } from '../shared/collection/run-record.js';
 
-export type CollectInventoryDeps = Omit<CollectionDeps, 'log'>;
+export type CollectInventoryDeps = Omit<CollectionDeps, 'log'> & {
+  /** What follows a run (posture recompute, alerts); each step decides for itself whether the run suffices. */
+  afterRun?: (run: RunSummary, context: InvocationContext) => Promise<void>;
+};
 
 export async function handleCollectInventory(
   timer: Timer,
   context: InvocationContext,
   deps: CollectInventoryDeps,
 ): Promise<RunSummary> {
+  const { afterRun, ...collectionDeps } = deps;
   const summary = await runCollection({
-    ...deps,
+    ...collectionDeps,
     owner: context.invocationId,
     log: (level, event, fields) => context[level](event, fields),
   });
@@ -30,6 +34,7 @@ export async function handleCollectInventory(
     durationMs: summary.durationMs,
     errors: summary.errors.map((e) => `${e.phase}:${e.code}`),
   });
+  if (afterRun) await afterRun(summary, context);
   return summary;
 }
 

@@ -3,64 +3,63 @@
  * the configuration once, builds the clients, and registers every function. Nothing here
  * talks to Azure at load time; clients connect on first use.
  */
-import { app } from '@azure/functions';
-import { Cron } from 'croner';
+import { alertsEntitySet } from '../shared/alerts/entity-set.js';
+import { collectionMaxAgeHours } from '../shared/collection/schedule.js';
 import { CollectionStore } from '../shared/collection/store.js';
 import { loadConfig } from '../shared/config.js';
 import { recomputeAfterCollection, recomputeDevice } from '../shared/freshness/index.js';
-import { handleCollectInventory } from './collect-inventory.js';
+import { registerAlerts } from './alerts.js';
+import { registerCollectInventory } from './collect-inventory.js';
 import { registerDevices } from './devices.js';
 import { registerFeed } from './feed.js';
 import { registerHealth } from './health.js';
 import { registerIngestReport } from './ingest-report.js';
 import { buildServices } from './services.js';
 import { registerSummary } from './summary.js';
+import { registerLatestReport, registerWeeklyReport, weeklyReportDeps } from './weekly-report.js';
 
 const services = buildServices(loadConfig(process.env));
+const { config } = services;
 const collection = new CollectionStore(services.tables);
+const postureOptions = {
+  staleDays: config.posture.staleDays,
+  dailyRetentionDays: config.posture.snapshotRetentionDays,
+};
 
+// Uploads: the device's posture and the fleet summary follow each accepted report.
 registerIngestReport({
-  trust: services.config.trust,
+  trust: config.trust,
   directory: services.directory,
   store: services.reports,
-  // The uploading device's posture and the fleet summary follow each accepted report.
   afterAccept: async (report) => {
-    await recomputeDevice(services, report.deviceId, new Date());
+    await recomputeDevice(services, report.deviceId, new Date(), postureOptions);
   },
 });
 
-// Collection, then a full posture recompute when the run succeeded (posture's own step,
-// kept out of the collection adapter so each side changes for its own reasons).
-app.timer('collectInventory', {
-  schedule: services.config.collection.schedule,
-  runOnStartup: false,
-  handler: async (timer, context) => {
-    const run = await handleCollectInventory(timer, context, {
-      config: services.config,
-      tables: services.tables,
-      graph: services.graph,
-    });
-    await recomputeAfterCollection(
-      { ...services, log: (level, event, fields) => context[level](event, fields) },
-      run,
-      new Date(),
-    );
+// Collection, then the full posture recompute, then the alerts that read it.
+const alerts = registerAlerts({ config, tables: services.tables, graph: services.graph });
+registerCollectInventory({
+  config,
+  tables: services.tables,
+  graph: services.graph,
+  afterRun: async (run, context) => {
+    const log = (level: 'info' | 'warn' | 'error', event: string, fields: Record<string, unknown>) =>
+      context[level](event, fields);
+    await recomputeAfterCollection({ ...services, log }, run, new Date(), postureOptions);
+    await alerts.afterCollection(run, context);
   },
 });
 
+// Reading: summary, device list, OData feed, health, weekly report.
 registerSummary({ posture: services.posture });
 registerDevices({ posture: services.posture });
-registerFeed(services);
+registerFeed(services, [alertsEntitySet(services.tables)]);
 registerHealth({
   latestRun: () => collection.latestRun(),
   readSummary: () => services.posture.readSummary(),
-  maxCollectionAgeHours: collectionMaxAgeHours(services.config.collection.schedule),
-  maxRunSeconds: services.config.collection.leaseSeconds,
+  maxCollectionAgeHours: collectionMaxAgeHours(config.collection.schedule),
+  maxRunSeconds: config.collection.leaseSeconds,
 });
-
-/** Two missed schedule intervals plus an hour: one late or failed run alone is not an outage. */
-function collectionMaxAgeHours(schedule: string): number {
-  const [a, b] = new Cron(schedule, { timezone: 'UTC' }).nextRuns(2);
-  const intervalH = a && b ? (b.getTime() - a.getTime()) / 3_600_000 : 24;
-  return 2 * intervalH + 1;
-}
+const weekly = weeklyReportDeps(services);
+registerWeeklyReport(weekly);
+registerLatestReport(weekly);

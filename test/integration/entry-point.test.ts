@@ -25,8 +25,16 @@ type Expected =
 
 const EXPECTED: Expected[] = [
   { name: 'ingestReport', http: { route: 'reports', methods: ['POST'], authLevel: 'anonymous' } },
-  // Schedule = COLLECT_SCHEDULE's default.
+  // Schedules = COLLECT_SCHEDULE's and REPORT_SCHEDULE's defaults.
   { name: 'collectInventory', timer: { schedule: '0 0 */6 * * *' } },
+  { name: 'weeklyReport', timer: { schedule: '0 0 7 * * 1' } },
+  { name: 'summary', http: { route: 'summary', methods: ['GET'], authLevel: 'function' } },
+  { name: 'devices', http: { route: 'devices', methods: ['GET'], authLevel: 'function' } },
+  { name: 'odata', http: { route: 'odata/{*path}', methods: ['GET'], authLevel: 'function' } },
+  { name: 'alerts', http: { route: 'alerts', methods: ['GET'], authLevel: 'function' } },
+  { name: 'latestReport', http: { route: 'reports/latest', methods: ['GET'], authLevel: 'function' } },
+  // A platform health probe carries no key; it answers only statuses and ages.
+  { name: 'health', http: { route: 'health', methods: ['GET'], authLevel: 'anonymous' } },
 ];
 
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
