@@ -4,7 +4,8 @@
  * because Outlook desktop blocks data: URIs; data: on the web). Every value is escaped, and
  * links are kept only when they are http(s).
  */
-import type { Posture } from '../../posture/types.js';
+import { reasonGuidance } from '../../posture/guidance.js';
+import { type Posture, REASON_CODES, type ReasonCode } from '../../posture/types.js';
 import { POSTURE_COLOURS, TREND_COLOURS } from '../charts/palette.js';
 import type { ChartImage, WeeklyReportJson } from './model.js';
 
@@ -50,6 +51,22 @@ function pct(share: number | null): string {
 
 function day(iso: string | null): string {
   return iso ? iso.slice(0, 10) : '–';
+}
+
+function reasonTitle(code: string | null): string {
+  return code && (REASON_CODES as readonly string[]).includes(code)
+    ? reasonGuidance(code as ReasonCode).title
+    : (code ?? '–');
+}
+
+/** Names and dates read badly when a narrow column breaks them at the hyphen. */
+function nowrap(text: string): string {
+  return `<span style="white-space:nowrap">${escapeHtml(text)}</span>`;
+}
+
+/** Long unbroken values (UPNs, ids) may break anywhere rather than widen the mail past 640 px. */
+function breakable(text: string): string {
+  return `<span style="word-break:break-all">${escapeHtml(text)}</span>`;
 }
 
 function swatch(colour: string): string {
@@ -166,11 +183,12 @@ function longest(j: WeeklyReportJson): string {
   if (l.total === 0)
     return section('Longest in destructive-only', `<p style="${P}">No device is destructive-only.</p>`);
   const rows = l.devices.map((d) => [
-    `${escapeHtml(d.deviceName ?? d.deviceId)}${d.hybridKeyTrustRisk ? ' <span style="color:#d1242f">(hybrid)</span>' : ''}`,
-    escapeHtml(d.userPrincipalName ?? '–'),
+    `${d.deviceName ? nowrap(d.deviceName) : breakable(d.deviceId)}${d.hybridKeyTrustRisk ? '<br><span style="color:#d1242f">hybrid</span>' : ''}`,
+    breakable(d.userPrincipalName ?? '–'),
     escapeHtml(d.daysDestructiveOnly ?? '–'),
-    escapeHtml(day(d.destructiveOnlySince)),
-    escapeHtml(d.primaryReason ?? '–'),
+    nowrap(day(d.destructiveOnlySince)),
+    // The title wraps where a long code (POLICY_DEPENDS_ON_FILTER) would push the table past 640 px.
+    `<span style="${SMALL}">${escapeHtml(reasonTitle(d.primaryReason))}</span>`,
   ]);
   const note =
     l.total > l.devices.length
