@@ -37,7 +37,7 @@ registerIngestReport({
 });
 
 // Collection, then the full posture recompute, then the alerts that read it.
-const alerts = registerAlerts({ config, tables: services.tables, graph: services.graph });
+const alerts = registerAlerts({ config, tables: services.tables, graph: services.mailGraph });
 registerCollectInventory({
   config,
   tables: services.tables,
@@ -60,6 +60,6 @@ registerHealth({
   maxCollectionAgeHours: collectionMaxAgeHours(config.collection.schedule),
   maxRunSeconds: config.collection.leaseSeconds,
 });
-const weekly = weeklyReportDeps(services);
+const weekly = weeklyReportDeps({ ...services, graph: services.mailGraph });
 registerWeeklyReport(weekly);
 registerLatestReport(weekly);

@@ -19,6 +19,11 @@ export interface Services {
   config: Config;
   tables: TableProvider;
   graph: GraphPort;
+  /**
+   * Graph for sendMail only: no transport retries, because the notifier retries whole sends
+   * itself and a retried POST that Graph had already accepted would mail twice.
+   */
+  mailGraph: GraphPort;
   /** Null under TRUST_MODE=certificate-only. */
   directory: DeviceDirectory | null;
   reports: TableReportStore;
@@ -29,6 +34,7 @@ export interface Services {
 export function buildServices(config: Config): Services {
   const tables = createTableProvider(config.storage);
   const graph = createGraphPort(config.graph);
+  const mailGraph = createGraphPort({ ...config.graph, maxRetries: 0 });
   const directory =
     config.trust.mode === 'graph'
       ? new CachedDeviceDirectory(new GraphDeviceDirectory(graph), {
@@ -41,6 +47,7 @@ export function buildServices(config: Config): Services {
     config,
     tables,
     graph,
+    mailGraph,
     directory,
     reports: new TableReportStore(tables),
     posture: new PostureStore(tables),

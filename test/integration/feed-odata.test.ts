@@ -20,6 +20,7 @@ import { type GraphSimulator, startGraphSimulator } from '../../dev/graph-sim/se
 import type { Tenant } from '../../dev/graph-sim/tenant.js';
 import { type LocalHost, startLocalHost } from '../../dev/host.js';
 import { ensureDevCa } from '../../dev/tls.js';
+import { alertsEntitySet } from '../../shared/alerts/entity-set.js';
 import type { CanReset } from '../../shared/dsregcmd/types.js';
 import { DEVICE_PROPERTIES, DEVICE_USER_PROPERTIES, feedSets } from '../../shared/feed/index.js';
 import { createTableProvider, type TableProvider } from '../../shared/storage/tables.js';
@@ -30,7 +31,8 @@ const ENTRY = fileURLToPath(new URL('../../dist/functions/index.js', import.meta
 const ZERO = '00000000-0000-0000-0000-000000000000';
 /** Small pages, so every set with more than a handful of rows is read over several requests. */
 const PAGE = 25;
-const SETS = ['Devices', 'DeviceUsers', 'DailySummary', 'Reasons', 'Policies'];
+// The five posture sets, then the Alerts set the composition root adds.
+const SETS = ['Devices', 'DeviceUsers', 'DailySummary', 'Reasons', 'Policies', 'Alerts'];
 
 // biome-ignore lint/suspicious/noExplicitAny: OData JSON rows, checked field by field
 type Json = Record<string, any>;
@@ -233,6 +235,12 @@ describe('an OData client we did not write', () => {
       expect(p.AssignmentCount).toBe(JSON.parse(stored.Assignments as string).length);
       expect(p.Name).toBe(stored.Name);
     }
+
+    // The collection's after-run step evaluated alerts; the feed serves every stored row.
+    const alerts = await readAll('Alerts');
+    expect(sorted(alerts.map((a) => a.AlertId))).toEqual(
+      sorted((await listTable('Alerts')).map((a) => a.rowKey)),
+    );
   });
 
   it("answers Posture eq 'destructiveOnly' with exactly the devices stored as destructiveOnly", async () => {
@@ -340,7 +348,10 @@ describe('$metadata', () => {
     };
     expect(csdl.version).toBe('4.0');
     expect(csdl.schema.entitySets.map((s) => s.name)).toEqual(SETS);
-    const defs = feedSets({ tables, posture: { readSummary: async () => null } });
+    const defs = feedSets(
+      { tables, posture: { readSummary: async () => null } },
+      { extraSets: [alertsEntitySet(tables)] },
+    );
     for (const def of defs) {
       const type = csdl.schema.entityTypes.find((t) => t.name === def.entityType);
       expect(type?.keys.map((k) => k.name)).toEqual(def.key);
