@@ -67,6 +67,15 @@ async function waitForHost(url: string, key: string, child: ChildProcess, timeou
   throw new Error(`the local host did not answer on ${url} within ${timeoutMs} ms`);
 }
 
+async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check().catch(() => false)) return true;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  return false;
+}
+
 async function main(): Promise<void> {
   const stops: (() => Promise<void>)[] = [];
   const stopAll = async () => {
@@ -128,6 +137,16 @@ async function main(): Promise<void> {
   const url = `http://localhost:${PORT}`;
   await waitForHost(url, functionsKey, host);
 
+  // First the inventory (and the posture recompute that follows it), as the timer would.
+  const headers = { 'x-functions-key': functionsKey };
+  await fetch(`${url}/admin/functions/collectInventory`, { method: 'POST', headers });
+  const summaryReady = await waitFor(
+    async () => (await fetch(`${url}/api/summary`, { headers })).ok,
+    120_000,
+  );
+  if (!summaryReady)
+    console.error('the first collection did not produce a summary in time; see the log above');
+
   let accepted = 0;
   await Promise.all(
     demo.map(async (d) => {
@@ -150,8 +169,22 @@ async function main(): Promise<void> {
     }),
   );
 
+  const summary = (await (await fetch(`${url}/api/summary`, { headers })).json().catch(() => null)) as {
+    totals?: { devices?: number };
+    byPosture?: Record<string, number>;
+  } | null;
+  const byPosture = Object.entries(summary?.byPosture ?? {})
+    .filter(([, n]) => n > 0)
+    .map(([p, n]) => `${p} ${n}`)
+    .join(', ');
   console.log(`
 ResetReady is running.
+  fleet        ${summary?.totals?.devices ?? '?'} devices: ${byPosture || 'no posture yet'}
+  summary      GET  ${url}/api/summary?code=${functionsKey}
+  devices      GET  ${url}/api/devices?code=${functionsKey}&format=csv
+  power bi     OData feed ${url}/api/odata/ (Web API key, name "code", value ${functionsKey})
+  report       GET  ${url}/api/reports/latest?code=${functionsKey}  (after POST /admin/functions/weeklyReport)
+  health       GET  ${url}/api/health
   uploads      ${accepted}/${demo.length} demo devices uploaded signed reports to ${url}/api/reports
   functions    GET  ${url}/admin/functions            (every registered function)
   run a timer  POST ${url}/admin/functions/<name>     (e.g. collectInventory), header x-functions-key: ${functionsKey}
