@@ -6,7 +6,9 @@
  *   ?posture=destructiveOnly&reason=POLICY_NOT_TARGETED&compliance=compliant
  *   &includeRemoved=true&top=100&continuation=<token>&format=json|csv
  */
+
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
+import { csvLine } from '../shared/csv/csv.js';
 import { HttpProblem, json, jsonError, problemResponse } from '../shared/http/errors.js';
 import { POSTURES, REASON_CODES } from '../shared/posture/types.js';
 import { isoOf } from '../shared/posture-store/entities.js';
@@ -161,14 +163,6 @@ function deviceJson(row: Record<string, unknown>): Record<string, unknown> {
   return out;
 }
 
-/** RFC 4180 quoting; text cells a spreadsheet would run as a formula get a leading quote. */
-export function csvCell(v: string | number | boolean | null): string {
-  if (v === null) return '';
-  if (typeof v !== 'string') return String(v);
-  const safe = /^[=+\-@\t\r]/.test(v) ? `'${v}` : v;
-  return /[",\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
-}
-
 async function* csvBody(
   rows: AsyncIterable<Record<string, unknown>>,
   context: InvocationContext,
@@ -178,7 +172,7 @@ async function* csvBody(
   let n = 0;
   try {
     for await (const row of rows) {
-      chunk += `${COLUMNS.map((c) => csvCell(cell(row, c))).join(',')}\r\n`;
+      chunk += csvLine(COLUMNS.map((c) => cell(row, c)));
       n++;
       // ~64 KiB writes: one per row would cost more than the rows.
       if (chunk.length >= 65_536) {

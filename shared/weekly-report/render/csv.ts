@@ -1,25 +1,9 @@
 /**
- * The every-device CSV attached to the mail. RFC 4180: CRLF line ends, a field holding a comma,
- * quote or line break is quoted with its quotes doubled. Spreadsheet formula injection is
- * neutralised: a cell starting with = + - @ (or a tab / carriage return, which Excel strips
- * before looking) gets a leading apostrophe, so a device or user name never runs as a formula.
+ * The every-device CSV attached to the mail (quoting and the formula guard: shared/csv).
  */
+import { csvCell, csvLine } from '../../csv/csv.js';
 import { reasonGuidance } from '../../posture/guidance.js';
 import { type DevicePosture, REASON_CODES, type ReasonCode } from '../../posture/types.js';
-
-const FORMULA_START = /^[=+\-@\t\r]/;
-
-export function csvCell(value: string | number | boolean | null | undefined): string {
-  if (value === null || value === undefined) return '';
-  let s = String(value);
-  // Numbers are data we produced (counts, builds), never a formula: leave "-1" alone.
-  if (typeof value === 'string' && FORMULA_START.test(s)) s = `'${s}`;
-  return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
-}
-
-export function csvLine(cells: readonly (string | number | boolean | null | undefined)[]): string {
-  return `${cells.map(csvCell).join(',')}\r\n`;
-}
 
 export const DEVICE_CSV_COLUMNS = [
   'DeviceName',
@@ -109,3 +93,5 @@ export function devicesCsv(devices: readonly DevicePosture[], now: Date): string
   }
   return out;
 }
+
+export { csvCell };
