@@ -1,21 +1,15 @@
 /**
  * `resetready collect`: one inventory collection now, with the deployed wiring
- * (functions/services.ts), printing the run summary as JSON. Settings come from the
+ * (functions/services.ts), printing the run summary as JSON, then the posture recompute the timer also runs. Settings come from the
  * environment, with local.settings.json filling the gaps as the Functions host does.
  * Exit 0 succeeded (or skipped: another run holds the lease), 1 failed, 2 usage/configuration.
  */
-import { resolve } from 'node:path';
-import { LocalSettingsError, loadLocalSettings } from '../../dev/local-settings.js';
 import { buildServices } from '../../functions/services.js';
 import { runCollection } from '../../shared/collection/run-collection.js';
-import { ConfigError, type Env, loadConfig } from '../../shared/config.js';
+import { recomputeAfterCollection } from '../../shared/freshness/index.js';
+import { type CommandIo, commandConfig } from '../config.js';
 
-export interface CollectIo {
-  env?: Record<string, string | undefined>;
-  settingsFile?: string;
-  out?: (text: string) => void;
-  err?: (text: string) => void;
-}
+export type CollectIo = CommandIo;
 
 export async function run(args: string[], io: CollectIo = {}): Promise<number> {
   const out = io.out ?? ((t: string) => process.stdout.write(t));
@@ -24,26 +18,17 @@ export async function run(args: string[], io: CollectIo = {}): Promise<number> {
     err(`resetready collect: unexpected argument "${args[0]}"\nusage: resetready collect\n`);
     return 2;
   }
-  const env = io.env ?? process.env;
-  let config: ReturnType<typeof loadConfig>;
-  try {
-    loadLocalSettings(io.settingsFile ?? resolve('local.settings.json'), env);
-    config = loadConfig(env as Env);
-  } catch (e) {
-    if (e instanceof ConfigError || e instanceof LocalSettingsError) {
-      err(`resetready collect: ${e.message}\n`);
-      return 2;
-    }
-    throw e;
-  }
-  const { tables, graph } = buildServices(config);
-  const summary = await runCollection({
-    config,
-    tables,
-    graph,
-    log: (level, event, fields) => {
-      if (level !== 'info') err(`${level}: ${event} ${JSON.stringify(fields)}\n`);
-    },
+  const config = commandConfig('collect', io, err);
+  if (!config) return 2;
+  const services = buildServices(config);
+  const log = (level: 'info' | 'warn' | 'error', event: string, fields: Record<string, unknown>) => {
+    if (level !== 'info') err(`${level}: ${event} ${JSON.stringify(fields)}\n`);
+  };
+  const summary = await runCollection({ config, tables: services.tables, graph: services.graph, log });
+  // As the timer does: the stored posture and summary follow a successful collection.
+  await recomputeAfterCollection({ ...services, log }, summary, new Date(), {
+    staleDays: config.posture.staleDays,
+    dailyRetentionDays: config.posture.snapshotRetentionDays,
   });
   out(`${JSON.stringify(summary, null, 2)}\n`);
   return summary.status === 'failed' ? 1 : 0;

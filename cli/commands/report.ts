@@ -7,20 +7,14 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { demoWeekly } from '../../dev/demo-weekly.js';
-import { LocalSettingsError, loadLocalSettings } from '../../dev/local-settings.js';
 import { buildServices } from '../../functions/services.js';
 import { CollectionStore } from '../../shared/collection/store.js';
-import { ConfigError, type Env, loadConfig } from '../../shared/config.js';
 import { gatherWeeklyReportInput } from '../../shared/weekly-report/data.js';
 import { buildWeeklyReport, dataUri } from '../../shared/weekly-report/render/index.js';
 import type { WeeklyReportInput } from '../../shared/weekly-report/render/model.js';
+import { type CommandIo, commandConfig } from '../config.js';
 
-export interface ReportIo {
-  env?: Record<string, string | undefined>;
-  settingsFile?: string;
-  out?: (text: string) => void;
-  err?: (text: string) => void;
-}
+export type ReportIo = CommandIo;
 
 const USAGE = 'usage: resetready report --out DIR [--demo] [--now ISO-TIME]\n';
 
@@ -63,18 +57,8 @@ export async function run(args: string[], io: ReportIo = {}): Promise<number> {
   if (parsed.demo) {
     input = parsed.now ? demoWeekly(parsed.now).input : demoWeekly().input;
   } else {
-    const env = io.env ?? process.env;
-    let config: ReturnType<typeof loadConfig>;
-    try {
-      loadLocalSettings(io.settingsFile ?? resolve('local.settings.json'), env);
-      config = loadConfig(env as Env);
-    } catch (e) {
-      if (e instanceof ConfigError || e instanceof LocalSettingsError) {
-        err(`resetready report: ${e.message}\n`);
-        return 2;
-      }
-      throw e;
-    }
+    const config = commandConfig('report', io, err);
+    if (!config) return 2;
     const services = buildServices(config);
     input = await gatherWeeklyReportInput(
       { posture: services.posture, collection: new CollectionStore(services.tables) },
