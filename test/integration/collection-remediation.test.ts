@@ -8,7 +8,9 @@ import { type Tenant, TenantBuilder } from '../../dev/graph-sim/tenant.js';
 import { ensureDevCa } from '../../dev/tls.js';
 import { runCollection } from '../../shared/collection/run-collection.js';
 import type { Config } from '../../shared/config.js';
+import { recomputeAfterCollection } from '../../shared/freshness/index.js';
 import { createGraphPort } from '../../shared/graph/client.js';
+import { PostureStore } from '../../shared/posture-store/store.js';
 import { TableReportStore } from '../../shared/storage/report-store.js';
 import { createTableProvider, type TableProvider } from '../../shared/storage/tables.js';
 import { testCaDir, testConfig } from '../support/env.js';
@@ -90,6 +92,25 @@ describe('collection with the Remediations path', () => {
     const second = await runCollection({ config, tables, graph });
     expect(second.remediation).toMatchObject({ stored: 0, skippedUnchanged: 2 });
     expect(await reports.countReports(IDS.ready)).toBe(1);
+  });
+
+  it('drives posture like uploaded reports: ready and destructive-only devices, the broken one not reported', async () => {
+    const graph = createGraphPort(config.graph);
+    const run = await runCollection({ config, tables, graph });
+    expect(run.status).toBe('succeeded');
+    // The simulated run states are dated on the tenant's clock; judge freshness on it too.
+    const outcome = await recomputeAfterCollection(
+      { tables, reports: new TableReportStore(tables) },
+      run,
+      tenant.now,
+    );
+    expect(outcome.recomputed).toBe(true);
+    const posture = new PostureStore(tables);
+    expect((await posture.getPosture(IDS.ready))?.record.posture).toBe('nonDestructive');
+    const destructive = await posture.getPosture(IDS.destructive);
+    expect(destructive?.record.posture).toBe('destructiveOnly');
+    expect(destructive?.record.reasons.length).toBeGreaterThan(0);
+    expect((await posture.getPosture(IDS.broken))?.record.posture).toBe('notReported');
   });
 
   it('without REMEDIATION_SCRIPT_ID the run does not touch the Remediations endpoint', async () => {
