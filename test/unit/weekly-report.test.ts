@@ -320,7 +320,7 @@ describe('CSV', () => {
     const [first, second] = [rows[1]!, rows[2]!];
     expect(first[col('DeviceName')]).toBe('line\r\nbreak'); // destructiveOnly sorts first
     expect(first[col('DaysDestructiveOnly')]).toBe('5');
-    expect(first[col('WhatToDo')]).toBe(reasonGuidance('POLICY_NOT_TARGETED').action);
+    expect(first[col('RecommendedAction')]).toBe(reasonGuidance('POLICY_NOT_TARGETED').action);
     expect(second[col('DeviceName')]).toBe(`'=cmd|"/c calc"!A1`);
     expect(second[col('UserPrincipalName')]).toBe('o,brien@contoso.example');
     for (const row of rows) expect(row).toHaveLength(DEVICE_CSV_COLUMNS.length);

@@ -13,7 +13,7 @@ export const DEVICE_CSV_COLUMNS = [
   'Posture',
   'PrimaryReason',
   'ReasonCodes',
-  'WhatToDo',
+  'RecommendedAction',
   'DestructiveOnlySince',
   'DaysDestructiveOnly',
   'HybridKeyTrustRisk',
