@@ -8,6 +8,7 @@ import type { TableEntity } from '@azure/data-tables';
 import type { ManagedDeviceRecord } from '../graph/collectors/managed-devices.js';
 import type { TenantReadiness } from '../graph/collectors/tenant.js';
 import { keyPart } from '../storage/keys.js';
+import { json, MAX_JSON_CHARS, put, type Row, text } from '../storage/row-values.js';
 import type {
   FilterDependency,
   PinRecoveryPolicy,
@@ -17,36 +18,12 @@ import type {
 } from '../targeting/types.js';
 import { devicePartition, POLICY_PARTITION, TENANT_PARTITION, TENANT_READINESS_ROW } from './tables.js';
 
-type Row = Record<string, unknown>;
-
-/** Largest JSON column: a string property holds 64 KiB (32K UTF-16 units). */
-const MAX_JSON_CHARS = 32_000;
-
-function put(row: Row, name: string, value: string | number | boolean | null | undefined): void {
-  if (value !== null && value !== undefined) row[name] = value;
-}
-
 function putJson(row: Row, name: string, value: unknown): void {
   const json = JSON.stringify(value);
   // Cutting JSON would store something unreadable; failing names the culprit instead.
   if (json.length > MAX_JSON_CHARS)
     throw new Error(`${name} is ${json.length} characters, over ${MAX_JSON_CHARS}`);
   row[name] = json;
-}
-
-function text(row: Row, name: string): string | null {
-  const v = row[name];
-  return typeof v === 'string' ? v : null;
-}
-
-function json<T>(row: Row, name: string, fallback: T): T {
-  const v = row[name];
-  if (typeof v !== 'string') return fallback;
-  try {
-    return JSON.parse(v) as T;
-  } catch {
-    return fallback;
-  }
 }
 
 function removedAt(row: Row): string | null {

@@ -18,12 +18,11 @@ import type {
   UserPosture,
 } from '../posture/types.js';
 import { invertedTime, keyPart } from '../storage/keys.js';
+import { isoOf, json, MAX_JSON_CHARS, num, put, type Row, text } from '../storage/row-values.js';
+
+export { isoOf };
+
 import { EVENT_PARTITION, posturePartition, SUMMARY_PARTITION, SUMMARY_ROW } from './tables.js';
-
-type Row = Record<string, unknown>;
-
-/** A string property holds 64 KiB (32K UTF-16 units). */
-const MAX_JSON_CHARS = 32_000;
 
 /** Device facts from its own latest report, cached on the row so a full recompute needs no per-device read. */
 export interface CachedReportedDevice {
@@ -44,10 +43,6 @@ export interface StoredPosture {
   etag?: string;
 }
 
-function put(row: Row, name: string, value: string | number | boolean | Date | null | undefined): void {
-  if (value !== null && value !== undefined) row[name] = value;
-}
-
 function putDate(row: Row, name: string, iso: string | null | undefined): void {
   if (!iso) return;
   const d = new Date(iso);
@@ -63,35 +58,6 @@ function putJsonArray(row: Row, name: string, items: readonly unknown[]): void {
     json = JSON.stringify(items.slice(0, n));
   }
   row[name] = json;
-}
-
-function text(row: Row, name: string): string | null {
-  const v = row[name];
-  return typeof v === 'string' ? v : null;
-}
-
-function num(row: Row, name: string): number | null {
-  const v = row[name];
-  if (typeof v === 'number') return v;
-  if (typeof v === 'string' && v !== '' && Number.isFinite(Number(v))) return Number(v);
-  return null;
-}
-
-/** Edm.DateTime comes back as a Date (or a string with type conversion off). */
-export function isoOf(v: unknown): string | null {
-  if (v instanceof Date) return Number.isFinite(v.getTime()) ? v.toISOString() : null;
-  if (typeof v === 'string' && v) return v;
-  return null;
-}
-
-function json<T>(row: Row, name: string, fallback: T): T {
-  const v = row[name];
-  if (typeof v !== 'string') return fallback;
-  try {
-    return JSON.parse(v) as T;
-  } catch {
-    return fallback;
-  }
 }
 
 // --- Posture ------------------------------------------------------------------------------
