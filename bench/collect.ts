@@ -24,15 +24,9 @@ import { CollectionStore } from '../shared/collection/store.js';
 import { loadConfig } from '../shared/config.js';
 import { createGraphPort } from '../shared/graph/client.js';
 import { createTableProvider } from '../shared/storage/tables.js';
+import { numericArg } from './stats.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-
-function arg(args: string[], name: string, fallback: number): number {
-  const i = args.indexOf(`--${name}`);
-  const v = i >= 0 ? Number(args[i + 1]) : fallback;
-  if (!Number.isFinite(v) || v < 0) throw new Error(`--${name} needs a non-negative number`);
-  return v;
-}
 
 /**
  * The simulator tenant's shape as the request floor needs it. Which policies carry the PIN
@@ -106,9 +100,9 @@ function figures(s: RunSummary) {
 }
 
 export async function run(args: string[]): Promise<number> {
-  const devices = arg(args, 'devices', 100_000);
-  const latencyMs = arg(args, 'latency-ms', 40);
-  const changedShare = arg(args, 'changed-share', 0.01);
+  const devices = numericArg(args, 'devices', 100_000, 0);
+  const latencyMs = numericArg(args, 'latency-ms', 40, 0);
+  const changedShare = numericArg(args, 'changed-share', 0.01, 0);
 
   // Global fetch trusts the simulator's CA only if NODE_EXTRA_CA_CERTS was set at process start.
   const ca = await ensureDevCa(join(tmpdir(), 'resetready-bench-ca'));

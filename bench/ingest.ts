@@ -21,19 +21,9 @@ import { createDeviceIdentity, type DeviceIdentity } from '../dev/device-identit
 import { startGraphSimulator } from '../dev/graph-sim/server.js';
 import { Tenant } from '../dev/graph-sim/tenant.js';
 import { ensureDevCa } from '../dev/tls.js';
+import { numericArg, percentile } from './stats.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-
-function arg(args: string[], name: string, fallback: number): number {
-  const i = args.indexOf(`--${name}`);
-  const v = i >= 0 ? Number(args[i + 1]) : fallback;
-  if (!Number.isFinite(v) || v <= 0) throw new Error(`--${name} needs a positive number`);
-  return v;
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
-}
 
 async function waitUp(url: string, child: ChildProcess): Promise<void> {
   for (let i = 0; i < 200; i++) {
@@ -49,9 +39,9 @@ async function waitUp(url: string, child: ChildProcess): Promise<void> {
 }
 
 export async function run(args: string[]): Promise<number> {
-  const uploads = arg(args, 'uploads', 2000);
-  const devices = arg(args, 'devices', 500);
-  const concurrency = arg(args, 'concurrency', 32);
+  const uploads = numericArg(args, 'uploads', 2000);
+  const devices = numericArg(args, 'devices', 500);
+  const concurrency = numericArg(args, 'concurrency', 32);
 
   const azurite = await startAzurite({ inMemory: true });
   const ca = await ensureDevCa(join(tmpdir(), 'resetready-bench-ca'));

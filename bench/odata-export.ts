@@ -26,6 +26,7 @@ import { postureEntity } from '../shared/posture-store/entities.js';
 import { PostureStore } from '../shared/posture-store/store.js';
 import { POSTURE_TABLES } from '../shared/posture-store/tables.js';
 import { createTableProvider, type TableProvider } from '../shared/storage/tables.js';
+import { numericArg } from './stats.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const KEY = 'bench-odata-export-key-0123456789';
@@ -36,13 +37,6 @@ const POSTURES: Posture[] = [
   'noHelloKey',
   'notReported',
 ];
-
-function arg(args: string[], name: string, fallback: number): number {
-  const i = args.indexOf(`--${name}`);
-  const v = i >= 0 ? Number(args[i + 1]) : fallback;
-  if (!Number.isFinite(v) || v < 1) throw new Error(`--${name} needs a positive number`);
-  return v;
-}
 
 /** A plausible device record: every published column filled, as a reporting device has them. */
 function syntheticPosture(i: number, now: Date): DevicePosture {
@@ -140,8 +134,8 @@ async function exportAll(first: string, get: (url: string) => Promise<string>): 
 }
 
 export async function run(args: string[]): Promise<number> {
-  const devices = arg(args, 'devices', 100_000);
-  const concurrency = arg(args, 'concurrency', 16);
+  const devices = numericArg(args, 'devices', 100_000, 1);
+  const concurrency = numericArg(args, 'concurrency', 16, 1);
   const azurite = await startAzurite({ inMemory: true });
   const prefix = 'benchodata';
   Object.assign(process.env, {

@@ -23,20 +23,10 @@ import type { DevicePosture, Posture, ReasonCode } from '../shared/posture/types
 import { postureEntity } from '../shared/posture-store/entities.js';
 import { PostureStore } from '../shared/posture-store/store.js';
 import { createTableProvider } from '../shared/storage/tables.js';
+import { numericArg, percentile } from './stats.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const KEY = 'bench-serve-key';
-
-function arg(args: string[], name: string, fallback: number): number {
-  const i = args.indexOf(`--${name}`);
-  const v = i >= 0 ? Number(args[i + 1]) : fallback;
-  if (!Number.isFinite(v) || v <= 0) throw new Error(`--${name} needs a positive number`);
-  return v;
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
-}
 
 /** Small seeded PRNG (mulberry32): the same fleet every run. */
 function prng(seed: number): () => number {
@@ -217,10 +207,10 @@ async function csvExport(url: string) {
 }
 
 export async function run(args: string[]): Promise<number> {
-  const large = arg(args, 'large', 100_000);
-  const small = arg(args, 'small', 1_000);
-  const requests = arg(args, 'requests', 2000);
-  const clients = arg(args, 'clients', 50);
+  const large = numericArg(args, 'large', 100_000);
+  const small = numericArg(args, 'small', 1_000);
+  const requests = numericArg(args, 'requests', 2000);
+  const clients = numericArg(args, 'clients', 50);
   const azurite = await startAzurite({ inMemory: true });
   const sizes: Record<string, unknown>[] = [];
   try {
