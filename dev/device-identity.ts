@@ -39,6 +39,12 @@ export interface DeviceIdentityOptions {
   deviceId: string;
   /** RSA modulus size of a new key (ignored when privateKey is given). */
   keyBits?: number;
+  /**
+   * The clock the default validity window is derived from: one day before `now` to ten years
+   * after. A test that fixes "now" passes it here, so the certificate is valid at that instant
+   * whatever the date the test runs on.
+   */
+  now?: Date;
   notBefore?: Date;
   notAfter?: Date;
   /** Reuse one RSA key for many identities: key generation dominates the cost. */
@@ -53,16 +59,21 @@ interface DevCa {
 }
 
 let caPromise: Promise<DevCa> | undefined;
+const CA_NOT_BEFORE = new Date('2000-01-01T00:00:00Z');
+const CA_NOT_AFTER = new Date('2099-12-31T23:59:59Z');
+const DAY_MS = 86_400_000;
 
 function testDeviceCa(): Promise<DevCa> {
   caPromise ??= (async () => {
     const keys = (await webcrypto.subtle.generateKey(CA_KEY, false, ['sign', 'verify'])) as CryptoKeyPair;
-    const now = Date.now();
+    // The CA is made once per process, before any test's clock is known, and nothing checks
+    // its validity (the service pins device certificates through Entra, not through a chain).
+    // A window wide enough for any clock a test or a demo uses keeps it out of the way.
     const cert = await x509.X509CertificateGenerator.createSelfSigned({
       serialNumber: randomSerial(),
       name: TEST_DEVICE_CA_NAME,
-      notBefore: new Date(now - 86_400_000),
-      notAfter: new Date(now + 20 * 365 * 86_400_000),
+      notBefore: CA_NOT_BEFORE,
+      notAfter: CA_NOT_AFTER,
       signingAlgorithm: CA_SIGN,
       keys,
       extensions: [
@@ -133,12 +144,12 @@ export async function createDeviceIdentity(opts: DeviceIdentityOptions): Promise
         ? createPrivateKey(opts.privateKey)
         : opts.privateKey;
   if (privateKey.asymmetricKeyType !== 'rsa') throw new Error('a device identity needs an RSA private key');
-  const now = Date.now();
+  const now = (opts.now ?? new Date()).getTime();
   const certDer = await issueDeviceCertificate({
     subject: opts.subject ?? `CN=${deviceId}`,
     publicKeySpkiDer: createPublicKey(privateKey).export({ type: 'spki', format: 'der' }),
-    notBefore: opts.notBefore ?? new Date(now - 86_400_000),
-    notAfter: opts.notAfter ?? new Date(now + 10 * 365 * 86_400_000),
+    notBefore: opts.notBefore ?? new Date(now - DAY_MS),
+    notAfter: opts.notAfter ?? new Date(now + 10 * 365 * DAY_MS),
   });
   return {
     deviceId,

@@ -108,7 +108,9 @@ async function main(): Promise<void> {
   console.log(`azurite      ${azurite.tableEndpoint} (data in .local/azurite)`);
 
   const ca = await ensureDevCa(join(LOCAL, 'sim-ca'));
-  const tenant = generateTenant({ devices: DEMO_DEVICES, seed: 'demo' });
+  // The demo tenant lives on the real clock, like the uploads that follow: its check-ins and
+  // policy dates are days before today, whenever `npm start` runs.
+  const tenant = generateTenant({ devices: DEMO_DEVICES, seed: 'demo', now: new Date().toISOString() });
   const key = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
   const demo: DemoDevice[] = [];
   for (const [i, md] of tenant.managedDevices.entries()) {

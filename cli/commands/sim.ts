@@ -15,10 +15,12 @@ export interface SimArgs {
   port: number;
   /** Where the dev CA lives (default .local/sim-ca in the working directory). */
   caDir: string;
+  /** The tenant's clock (check-ins, policy dates); default the real clock at start. */
+  now: string | undefined;
 }
 
 const USAGE =
-  'usage: resetready sim [--devices N] [--seed S] [--latency-ms L] [--fault-rate F] [--port P] [--ca-dir DIR]';
+  'usage: resetready sim [--devices N] [--seed S] [--latency-ms L] [--fault-rate F] [--port P] [--ca-dir DIR] [--now ISO-8601]';
 
 /** Parses the flags; throws with a usage line on anything it does not understand. */
 export function parseSimArgs(args: string[]): SimArgs {
@@ -29,6 +31,7 @@ export function parseSimArgs(args: string[]): SimArgs {
     faultRate: 0,
     port: 0,
     caDir: join(process.cwd(), '.local', 'sim-ca'),
+    now: undefined,
   };
   for (let i = 0; i < args.length; i++) {
     const flag = args[i] as string;
@@ -62,6 +65,11 @@ export function parseSimArgs(args: string[]): SimArgs {
       case '--ca-dir':
         out.caDir = value;
         break;
+      case '--now':
+        if (Number.isNaN(Date.parse(value)))
+          throw new Error(`--now must be an ISO 8601 date-time (got "${value}")\n${USAGE}`);
+        out.now = new Date(value).toISOString();
+        break;
       default:
         throw new Error(`unknown option "${name}"\n${USAGE}`);
     }
@@ -72,7 +80,11 @@ export function parseSimArgs(args: string[]): SimArgs {
 /** Starts the simulator and returns it with the lines to print (shell `export` form). */
 export async function startSim(opts: SimArgs): Promise<{ sim: GraphSimulator; lines: string[] }> {
   const ca = await ensureDevCa(opts.caDir);
-  const tenant = generateTenant({ devices: opts.devices, seed: opts.seed });
+  const tenant = generateTenant({
+    devices: opts.devices,
+    seed: opts.seed,
+    now: opts.now ?? new Date().toISOString(),
+  });
   const sim = await startGraphSimulator({
     tenant,
     ca,

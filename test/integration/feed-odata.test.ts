@@ -148,7 +148,7 @@ const sorted = (xs: unknown[]) => xs.map(String).sort();
 const time = (v: unknown) => (v instanceof Date ? v.getTime() : Number.NaN);
 
 beforeAll(async () => {
-  tenant = generateTenant({ devices: 240, seed: 'feed-odata' });
+  tenant = generateTenant({ devices: 240, seed: 'feed-odata', now: new Date().toISOString() });
   const key = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
   reporters = tenant.managedDevices
     .filter((d) => d.operatingSystem === 'Windows')

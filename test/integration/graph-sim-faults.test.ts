@@ -251,6 +251,10 @@ describe('resetready sim', () => {
     });
     expect(() => parseSimArgs(['--fault-rate', '2'])).toThrow(/--fault-rate/);
     expect(() => parseSimArgs(['--nope', '1'])).toThrow(/unknown option/);
+    // The tenant clock: the real one unless fixed, and a bad date is named.
+    expect(parseSimArgs([]).now).toBeUndefined();
+    expect(parseSimArgs(['--now', '2031-02-03T04:05:06+01:00']).now).toBe('2031-02-03T03:05:06.000Z');
+    expect(() => parseSimArgs(['--now', 'tomorrow'])).toThrow(/--now must be an ISO 8601/);
   });
 
   it('prints export lines that reach a working simulator', async () => {

@@ -170,7 +170,7 @@ async function deviceRow(deviceId: string): Promise<Json> {
 }
 
 beforeAll(async () => {
-  tenant = generateTenant({ devices: 300, seed: 'posture-pipeline' });
+  tenant = generateTenant({ devices: 300, seed: 'posture-pipeline', now: new Date().toISOString() });
   key = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
   const windows = tenant.managedDevices.filter((d) => d.operatingSystem === 'Windows');
   fleetKeys = new Set(

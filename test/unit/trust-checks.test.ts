@@ -1,6 +1,6 @@
 import { createPrivateKey, generateKeyPairSync, type KeyObject, X509Certificate } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildSignedUpload } from '../../agent/reference/signed-upload.js';
+import { buildSignedUpload, rfc3339Now } from '../../agent/reference/signed-upload.js';
 import {
   createDeviceIdentity,
   type DeviceIdentity,
@@ -24,6 +24,9 @@ const H = Object.fromEntries(Object.entries(UPLOAD_HEADERS).map(([k, v]) => [k, 
 >;
 const DEVICE = '0f8fad5b-d9cb-469f-a165-70867728950e';
 const NOW = new Date('2026-11-24T09:30:00Z');
+const DAY = 86_400_000;
+/** An instant `ms` after NOW: every certificate date in this file is derived from the fixed clock. */
+const at = (ms: number) => new Date(NOW.getTime() + ms);
 
 function rejection(fn: () => unknown): TrustRejection {
   try {
@@ -202,13 +205,13 @@ describe('signature and certificate checks with real keys', () => {
       certDer: id.certDer,
       privateKey: id.privateKeyPem,
       body,
-      timestamp: '2026-11-24T09:30:00Z',
+      timestamp: rfc3339Now(NOW),
       ...over,
     });
 
   beforeAll(async () => {
-    identity = await createDeviceIdentity({ deviceId: DEVICE });
-    other = await createDeviceIdentity({ deviceId: '9b2d1c3e-0000-4000-8000-000000000001' });
+    identity = await createDeviceIdentity({ deviceId: DEVICE, now: NOW });
+    other = await createDeviceIdentity({ deviceId: '9b2d1c3e-0000-4000-8000-000000000001', now: NOW });
   });
 
   it('accepts a correctly signed upload and reports the key, validity and Entra binding', () => {
@@ -222,7 +225,7 @@ describe('signature and certificate checks with real keys', () => {
   });
 
   it.each([3072, 4096])('accepts RSA-%i keys (no fixed byte offsets)', async (bits) => {
-    const id = await createDeviceIdentity({ deviceId: DEVICE, keyBits: bits });
+    const id = await createDeviceIdentity({ deviceId: DEVICE, keyBits: bits, now: NOW });
     const up = sign(id);
     expect(verifyUpload(up.headers, up.body).keyBits).toBe(bits);
   });
@@ -242,7 +245,7 @@ describe('signature and certificate checks with real keys', () => {
     const up = sign(identity);
     const swapped = { ...up.headers, [H.nonce]: 'AAAAAAAAAAAAAAAAAAAAAAAA' };
     expectRejection(() => verifyUpload(swapped, up.body), 'bad_signature', 401);
-    const later = { ...up.headers, [H.timestamp]: '2026-11-24T09:31:00Z' };
+    const later = { ...up.headers, [H.timestamp]: rfc3339Now(at(60_000)) };
     expectRejection(() => verifyUpload(later, up.body), 'bad_signature', 401);
   });
 
@@ -271,8 +274,8 @@ describe('signature and certificate checks with real keys', () => {
     const certDer = await issueDeviceCertificate({
       subject: `CN=${DEVICE}`,
       publicKeySpkiDer: ec.publicKey.export({ type: 'spki', format: 'der' }),
-      notBefore: new Date('2026-01-01T00:00:00Z'),
-      notAfter: new Date('2030-01-01T00:00:00Z'),
+      notBefore: at(-300 * DAY),
+      notAfter: at(3 * 365 * DAY),
     });
     const canonical = 'RESETREADY-V1';
     const r = expectRejection(
@@ -294,6 +297,7 @@ describe('signature and certificate checks with real keys', () => {
     const id = await createDeviceIdentity({
       deviceId: DEVICE,
       privateKey: key,
+      now: NOW,
       subject: `CN=${DEVICE.toUpperCase()}, O=Contoso, C=NL`,
     });
     const up = sign(id);
@@ -304,6 +308,7 @@ describe('signature and certificate checks with real keys', () => {
     const id = await createDeviceIdentity({
       deviceId: DEVICE,
       privateKey: createKey(),
+      now: NOW,
       subject: `CN=${DEVICE}, CN=9b2d1c3e-0000-4000-8000-000000000001`,
     });
     const up = sign(id);
@@ -315,22 +320,22 @@ describe('signature and certificate checks with real keys', () => {
     const expired = await createDeviceIdentity({
       deviceId: DEVICE,
       privateKey: key,
-      notBefore: new Date('2025-01-01T00:00:00Z'),
-      notAfter: new Date('2026-11-24T09:29:59Z'),
+      notBefore: at(-700 * DAY),
+      notAfter: at(-1_000),
     });
     const future = await createDeviceIdentity({
       deviceId: DEVICE,
       privateKey: key,
-      notBefore: new Date('2026-11-24T09:30:01Z'),
-      notAfter: new Date('2030-01-01T00:00:00Z'),
+      notBefore: at(1_000),
+      notAfter: at(3 * 365 * DAY),
     });
     const e = sign(expired);
     expectRejection(() => verifyUpload(e.headers, e.body), 'certificate_expired', 401);
     const f = sign(future);
     expectRejection(() => verifyUpload(f.headers, f.body), 'certificate_not_yet_valid', 401);
     // The same certificates pass once "now" is inside their window.
-    expect(() => verifyUpload(e.headers, e.body, new Date('2026-11-24T09:29:00Z'))).not.toThrow();
-    expect(() => verifyUpload(f.headers, f.body, new Date('2026-11-24T09:31:00Z'))).not.toThrow();
+    expect(() => verifyUpload(e.headers, e.body, at(-60_000))).not.toThrow();
+    expect(() => verifyUpload(f.headers, f.body, at(60_000))).not.toThrow();
   });
 
   it('rejections never echo the certificate or the signature', () => {
