@@ -6,9 +6,9 @@
  * Same seed → same report, so the docs PNG and the Chromium test show the same thing.
  */
 
-import type { TenantReadiness } from '../shared/graph/collectors/tenant.js';
 import { aggregatePostures, dailySnapshot } from '../shared/posture/aggregate.js';
 import { reasonGuidance } from '../shared/posture/guidance.js';
+import type { TenantReadiness } from '../shared/posture/inputs.js';
 import type {
   DestructiveResetEvent,
   DevicePosture,

@@ -9,7 +9,7 @@
  * nobody promised those devices a non-destructive reset.
  */
 import type { RunRecord } from '../collection/run-record.js';
-import type { TenantReadiness } from '../graph/collectors/tenant.js';
+import type { TenantReadiness } from '../posture/inputs.js';
 import type { TargetingResult } from '../targeting/types.js';
 import type { AlertPostureFacts, AlertRuleSettings, DesiredAlert } from './types.js';
 

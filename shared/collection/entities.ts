@@ -5,8 +5,7 @@
  * no null, and Replace writes drop a column that became null.
  */
 import type { TableEntity } from '@azure/data-tables';
-import type { ManagedDeviceRecord } from '../graph/collectors/managed-devices.js';
-import type { TenantReadiness } from '../graph/collectors/tenant.js';
+import type { ManagedDeviceRecord, TenantReadiness } from '../posture/inputs.js';
 import { keyPart } from '../storage/keys.js';
 import { json, MAX_JSON_CHARS, put, type Row, text } from '../storage/row-values.js';
 import type {

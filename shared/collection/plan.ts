@@ -5,8 +5,8 @@
  */
 import type { TableEntity } from '@azure/data-tables';
 import { type CollectedMembership, targetDeviceFor } from '../graph/collectors/groups.js';
-import type { ManagedDeviceRecord } from '../graph/collectors/managed-devices.js';
 import type { GraphStats } from '../graph/port.js';
+import type { ManagedDeviceRecord } from '../posture/inputs.js';
 import { effectiveTargeting } from '../targeting/effective-targeting.js';
 import type { PinRecoveryPolicy, TargetingResult } from '../targeting/types.js';
 import { deviceEntity, type TargetingInput, targetingEntity } from './entities.js';

@@ -20,10 +20,11 @@ import {
   type CollectedMembership,
   collectGroupMembers,
 } from '../graph/collectors/groups.js';
-import { collectManagedDevices, type ManagedDeviceRecord } from '../graph/collectors/managed-devices.js';
+import { collectManagedDevices } from '../graph/collectors/managed-devices.js';
 import { collectPinRecoveryPolicies } from '../graph/collectors/policies.js';
-import { collectTenantReadiness, resolveTenantId, type TenantReadiness } from '../graph/collectors/tenant.js';
+import { collectTenantReadiness, resolveTenantId } from '../graph/collectors/tenant.js';
 import { type GraphPort, GraphRequestError } from '../graph/port.js';
+import type { ManagedDeviceRecord, TenantReadiness } from '../posture/inputs.js';
 import { collectRemediationReports } from '../remediation/collect.js';
 import { type SyncResult, syncEntities } from '../storage/entity-sync.js';
 import { acquireLease, type Lease } from '../storage/lease.js';

@@ -3,10 +3,11 @@
  * and the device's own report become one engine input.
  */
 import type { StoredDevice, StoredPolicy, StoredTargeting, StoredTenant } from '../collection/entities.js';
+import type { LatestUserState } from '../posture/inputs.js';
 import type { PostureInput } from '../posture/types.js';
 import type { CachedReportedDevice, StoredPosture } from '../posture-store/entities.js';
 import { previousOf } from '../posture-store/entities.js';
-import type { LatestDeviceState, LatestUserState, TableReportStore } from '../storage/report-store.js';
+import type { LatestDeviceState, TableReportStore } from '../storage/report-store.js';
 import type { TableProvider } from '../storage/tables.js';
 
 export type FreshnessLog = (

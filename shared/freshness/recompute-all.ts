@@ -17,6 +17,7 @@ import type { RunSummary } from '../collection/run-record.js';
 import { CollectionStore } from '../collection/store.js';
 import { aggregatePostures, dailySnapshot } from '../posture/aggregate.js';
 import { evaluateDevicePosture } from '../posture/evaluate.js';
+import type { LatestUserState } from '../posture/inputs.js';
 import type { DestructiveResetEvent, DevicePosture, Posture, PostureSummary } from '../posture/types.js';
 import { deviceKeyOf, isZeroDeviceId } from '../posture-store/device-key.js';
 import {
@@ -28,7 +29,6 @@ import {
 import { dateKeyOf, PostureStore } from '../posture-store/store.js';
 import { DEFAULT_DAILY_RETENTION_DAYS } from '../posture-store/tables.js';
 import type { SyncResult } from '../storage/entity-sync.js';
-import type { LatestUserState } from '../storage/report-store.js';
 import { LATEST_TABLE } from '../storage/report-store.js';
 import {
   cachedReported,

@@ -3,7 +3,8 @@
  * Removed devices (left Intune) are counted only in totals.removed: they would otherwise
  * inflate notReported forever.
  */
-import type { TenantReadiness } from '../graph/collectors/tenant.js';
+
+import type { TenantReadiness } from './inputs.js';
 import {
   type DestructiveResetEvent,
   type DevicePosture,

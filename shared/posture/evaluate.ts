@@ -15,9 +15,9 @@
  *   leaves (stale counts as leaving: we no longer know).
  */
 
-import type { LatestUserState } from '../storage/report-store.js';
 import type { Targeting } from '../targeting/types.js';
 import { isHybrid, type JoinFacts, osBuildOf } from './device-facts.js';
+import type { LatestUserState } from './inputs.js';
 import {
   deviceReasons,
   latestModified,

@@ -7,5 +7,6 @@ export {
 export { BUILD_NON_DESTRUCTIVE_MIN, BUILD_POLICY_MIN, BUILD_PRO_MIN, osBuildOf } from './device-facts.js';
 export { DEFAULT_STALE_DAYS, evaluateDevicePosture, isStale } from './evaluate.js';
 export { DOCS, reasonGuidance } from './guidance.js';
+export * from './inputs.js';
 export * from './types.js';
 export { USER_SEVERITY } from './user-state.js';

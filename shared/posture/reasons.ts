@@ -2,7 +2,6 @@
  * Reasons derived from collected data (domain.md §7.1). Each builder looks at one source and
  * returns only what that source shows; the evaluator decides which apply to which posture.
  */
-import type { TenantReadiness } from '../graph/collectors/tenant.js';
 import type { PinRecoveryPolicy, Targeting } from '../targeting/types.js';
 import {
   BUILD_NON_DESTRUCTIVE_MIN,
@@ -11,6 +10,7 @@ import {
   type JoinFacts,
   notEntraJoinedEvidence,
 } from './device-facts.js';
+import type { TenantReadiness } from './inputs.js';
 import { REASON_CODES, type Reason, type ReasonCode } from './types.js';
 
 export type PolicyLookup = (id: string) => PinRecoveryPolicy | undefined;

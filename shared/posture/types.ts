@@ -4,10 +4,13 @@
  * and one OData `Devices` row; structured columns (reasons, users, warnings) are JSON there.
  */
 import type { CanReset, JoinType } from '../dsregcmd/types.js';
-import type { ManagedDeviceRecord } from '../graph/collectors/managed-devices.js';
-import type { TenantReadiness, TenantReadinessState } from '../graph/collectors/tenant.js';
-import type { LatestUserState } from '../storage/report-store.js';
 import type { PinRecoveryPolicy, Targeting, TargetingResult } from '../targeting/types.js';
+import type {
+  LatestUserState,
+  ManagedDeviceRecord,
+  TenantReadiness,
+  TenantReadinessState,
+} from './inputs.js';
 
 /**
  * Severity order, worst first (the worst fresh user decides a device):

@@ -3,7 +3,7 @@
  * the previous evaluation to spot re-provisioned keys (domain.md §8).
  */
 import type { CanReset } from '../dsregcmd/types.js';
-import type { LatestUserState } from '../storage/report-store.js';
+import type { LatestUserState } from './inputs.js';
 import type { DestructiveResetEvent, PreviousUser, Reason, UserPosture } from './types.js';
 
 export type UserLevelPosture = UserPosture['posture'];

@@ -20,6 +20,7 @@ import {
   type TransactionAction,
 } from '@azure/data-tables';
 import type { CanReset, JoinType } from '../dsregcmd/types.js';
+import type { LatestUserState } from '../posture/inputs.js';
 import type {
   AcceptedReport,
   CommitOutcome,
@@ -40,23 +41,7 @@ export const LATEST_TABLE = 'LatestReports';
 
 const MAX_BATCH = 100;
 
-/** Latest known state of one user on one device (U| rows and the fleet projection). */
-export interface LatestUserState {
-  deviceId: string;
-  userKey: string;
-  reportId: string;
-  /** receivedAt of the report the state comes from. */
-  reportedAt: string;
-  canReset: CanReset | null;
-  canResetRaw: string | null;
-  ngcSet: boolean | null;
-  ngcKeyId: string | null;
-  upn: string | null;
-  sid: string | null;
-  notUserContext: boolean;
-  source: ReportSource;
-  trust: ReportTrust;
-}
+export type { LatestUserState };
 
 export interface LatestDeviceState {
   deviceId: string;

@@ -12,7 +12,7 @@ import {
   undecidedAlertKeys,
 } from '../../shared/alerts/rules.js';
 import type { AlertPostureFacts, StoredAlert } from '../../shared/alerts/types.js';
-import { readinessFrom } from '../../shared/graph/collectors/tenant.js';
+import { readinessFrom } from '../../shared/posture/inputs.js';
 import type { TargetingResult } from '../../shared/targeting/types.js';
 
 const NOW = new Date('2026-11-24T08:00:00Z');

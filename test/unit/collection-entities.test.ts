@@ -11,7 +11,7 @@ import {
 import { graphDelta } from '../../shared/collection/plan.js';
 import { GRAPH_PAGE_LIMITS, minimumGraphRequests } from '../../shared/collection/request-floor.js';
 import { devicePartition } from '../../shared/collection/tables.js';
-import type { ManagedDeviceRecord } from '../../shared/graph/collectors/managed-devices.js';
+import type { ManagedDeviceRecord } from '../../shared/posture/inputs.js';
 import { contentHash } from '../../shared/storage/entity-sync.js';
 import type { PinRecoveryPolicy } from '../../shared/targeting/types.js';
 

@@ -10,7 +10,7 @@ import {
   parseOmaPinRecovery,
 } from '../../shared/graph/collectors/pin-recovery-settings.js';
 import { toPolicies } from '../../shared/graph/collectors/policies.js';
-import { readinessFrom } from '../../shared/graph/collectors/tenant.js';
+import { readinessFrom } from '../../shared/posture/inputs.js';
 
 const fixture = (name: string) =>
   JSON.parse(readFileSync(new URL(`../fixtures/graph/${name}`, import.meta.url), 'utf8')) as {

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { readinessFrom } from '../../shared/graph/collectors/tenant.js';
 import {
   aggregatePostures,
   type DestructiveResetEvent,
@@ -9,6 +8,7 @@ import {
   type Posture,
   REASON_CODES,
 } from '../../shared/posture/index.js';
+import { readinessFrom } from '../../shared/posture/inputs.js';
 
 const NOW = new Date('2025-06-01T12:00:00.000Z');
 const DAY = 86_400_000;

@@ -3,8 +3,6 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { ManagedDeviceRecord } from '../../shared/graph/collectors/managed-devices.js';
-import { readinessFrom, type TenantReadiness } from '../../shared/graph/collectors/tenant.js';
 import {
   DOCS,
   evaluateDevicePosture,
@@ -15,7 +13,12 @@ import {
   type ReasonCode,
   reasonGuidance,
 } from '../../shared/posture/index.js';
-import type { LatestUserState } from '../../shared/storage/report-store.js';
+import {
+  type LatestUserState,
+  type ManagedDeviceRecord,
+  readinessFrom,
+  type TenantReadiness,
+} from '../../shared/posture/inputs.js';
 import { effectiveTargeting } from '../../shared/targeting/index.js';
 import type { PinRecoveryPolicy, PolicyAssignment, Targeting } from '../../shared/targeting/types.js';
 

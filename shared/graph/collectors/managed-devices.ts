@@ -2,6 +2,7 @@
  * Intune inventory: Windows managed devices from beta (joinType and usersLoggedOn exist only
  * there). The OS is re-checked here because managedDevices may ignore a $filter (graph.md §4.1).
  */
+import type { ManagedDeviceRecord } from '../../posture/inputs.js';
 import type { GraphPort } from '../port.js';
 import { collectAll } from './fetch.js';
 import { arr, normalGuid, str } from './odata.js';
@@ -30,27 +31,7 @@ export const MANAGED_DEVICES_PATH =
   `/deviceManagement/managedDevices?$filter=${encodeURIComponent("operatingSystem eq 'Windows'")}` +
   `&$select=${MANAGED_DEVICE_SELECT.join(',')}&$top=1000`;
 
-export interface ManagedDeviceRecord {
-  /** Intune managedDevice.id (lower case). */
-  id: string;
-  deviceName: string | null;
-  /** = Entra device.deviceId, lower case; null when empty or all zeros (not registered). */
-  azureADDeviceId: string | null;
-  osVersion: string | null;
-  joinType: string | null;
-  complianceState: string | null;
-  lastSyncDateTime: string | null;
-  enrolledDateTime: string | null;
-  userPrincipalName: string | null;
-  /** Primary user (lower case), null when none. */
-  userId: string | null;
-  managementAgent: string | null;
-  ownerType: string | null;
-  manufacturer: string | null;
-  model: string | null;
-  serialNumber: string | null;
-  usersLoggedOn: { userId: string; lastLogOnDateTime: string | null }[];
-}
+export type { ManagedDeviceRecord };
 
 /** One managedDevice JSON → record; null when it is not a Windows device. */
 export function parseManagedDevice(raw: unknown): ManagedDeviceRecord | null {

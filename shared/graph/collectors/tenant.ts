@@ -2,29 +2,15 @@
  * Tenant-wide inputs: our tenant id (for OMA-URI checks) and whether the two PIN reset
  * enterprise apps are consented and enabled (domain.md §4). Matched on appId only.
  */
+import { type AppPresence, readinessFrom, type TenantReadiness } from '../../posture/inputs.js';
 import type { GraphCollection, GraphPort } from '../port.js';
 import { normalGuid, odataLiteral } from './odata.js';
 
+export type { AppPresence, TenantReadiness, TenantReadinessState } from '../../posture/inputs.js';
+export { readinessFrom };
+
 export const PIN_RESET_SERVICE_APP_ID = 'b8456c59-1230-44c7-a4a2-99b085333e84';
 export const PIN_RESET_CLIENT_APP_ID = '9115dd05-fad5-4f9c-acc7-305d08b1b04e';
-
-export interface AppPresence {
-  /** null when Graph could not tell. */
-  present: boolean | null;
-  enabled: boolean | null;
-  servicePrincipalId: string | null;
-}
-
-export type TenantReadinessState = 'ready' | 'missing' | 'disabled' | 'unknown';
-
-export interface TenantReadiness {
-  service: AppPresence;
-  client: AppPresence;
-  /** Missing beats disabled; unknown when either lookup failed. */
-  state: TenantReadinessState;
-  /** Reason when unknown (Graph error code), for the operator. */
-  error?: string;
-}
 
 export async function resolveTenantId(graph: GraphPort): Promise<string> {
   const org = await graph.get<GraphCollection<{ id?: string }>>('/organization?$select=id');
@@ -41,16 +27,6 @@ interface SpItem {
   id?: string;
   appId?: string;
   accountEnabled?: boolean;
-}
-
-/** Pure: the two lookups' answers → readiness. */
-export function readinessFrom(service: AppPresence, client: AppPresence, error?: string): TenantReadiness {
-  let state: TenantReadinessState;
-  if (service.present === null || client.present === null) state = 'unknown';
-  else if (!service.present || !client.present) state = 'missing';
-  else if (service.enabled === false || client.enabled === false) state = 'disabled';
-  else state = 'ready';
-  return error ? { service, client, state, error } : { service, client, state };
 }
 
 function presence(status: number, body: unknown, appId: string): AppPresence {
