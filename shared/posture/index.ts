@@ -6,7 +6,14 @@ export {
 } from './aggregate.js';
 export { BUILD_NON_DESTRUCTIVE_MIN, BUILD_POLICY_MIN, BUILD_PRO_MIN, osBuildOf } from './device-facts.js';
 export { DEFAULT_STALE_DAYS, evaluateDevicePosture, isStale } from './evaluate.js';
+export * from './evidence.js';
 export { DOCS, reasonGuidance } from './guidance.js';
 export * from './inputs.js';
+export {
+  type DsregTrustSignals,
+  hybridTrustModel,
+  type TrustModelInput,
+  trustSignalsFromDsregcmd,
+} from './trust-model.js';
 export * from './types.js';
 export { USER_SEVERITY } from './user-state.js';
