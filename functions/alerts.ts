@@ -8,7 +8,8 @@ import { AlertStore } from '../shared/alerts/lifecycle.js';
 import type { RunSummary } from '../shared/collection/run-record.js';
 import type { Config } from '../shared/config.js';
 import type { GraphPort } from '../shared/graph/port.js';
-import { json, jsonError } from '../shared/http/errors.js';
+import { HttpProblem, json, jsonError, problemResponse } from '../shared/http/errors.js';
+import { checkQueryNames } from '../shared/http/query.js';
 import { createNotifier } from '../shared/notify/notifier.js';
 import type { TableProvider } from '../shared/storage/tables.js';
 
@@ -68,10 +69,16 @@ export async function evaluateAfterCollection(
 }
 
 export async function handleOpenAlerts(
-  _request: HttpRequest,
+  request: HttpRequest,
   context: InvocationContext,
   deps: Pick<AlertsDeps, 'tables'>,
 ): Promise<HttpResponseInit> {
+  try {
+    checkQueryNames(new URL(request.url).searchParams, []);
+  } catch (err) {
+    if (err instanceof HttpProblem) return problemResponse(err);
+    throw err;
+  }
   try {
     const open = await new AlertStore(deps.tables).listOpen();
     const alerts = open

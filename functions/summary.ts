@@ -4,7 +4,8 @@
  * Keyed (authLevel function): counts per reason describe the tenant's weaknesses.
  */
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
-import { json, jsonError } from '../shared/http/errors.js';
+import { HttpProblem, json, jsonError, problemResponse } from '../shared/http/errors.js';
+import { checkQueryNames } from '../shared/http/query.js';
 import { reasonGuidance } from '../shared/posture/guidance.js';
 import { REASON_CODES } from '../shared/posture/types.js';
 import type { PostureStore } from '../shared/posture-store/store.js';
@@ -14,10 +15,16 @@ export interface SummaryDeps {
 }
 
 export async function handleSummary(
-  _request: HttpRequest,
+  request: HttpRequest,
   context: InvocationContext,
   deps: SummaryDeps,
 ): Promise<HttpResponseInit> {
+  try {
+    checkQueryNames(new URL(request.url).searchParams, []);
+  } catch (err) {
+    if (err instanceof HttpProblem) return problemResponse(err);
+    throw err;
+  }
   try {
     const stored = await deps.posture.readSummary();
     if (!stored) {

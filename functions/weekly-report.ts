@@ -11,7 +11,8 @@ import {
   type Timer,
 } from '@azure/functions';
 import { CollectionStore } from '../shared/collection/store.js';
-import { jsonError } from '../shared/http/errors.js';
+import { HttpProblem, jsonError, problemResponse } from '../shared/http/errors.js';
+import { checkQueryNames } from '../shared/http/query.js';
 import { createNotifier } from '../shared/notify/notifier.js';
 import { gatherWeeklyReportInput } from '../shared/weekly-report/data.js';
 import { ReportHistory } from '../shared/weekly-report/history.js';
@@ -96,10 +97,16 @@ const HTML_HEADERS = {
 };
 
 export async function handleLatestReport(
-  _request: HttpRequest,
+  request: HttpRequest,
   context: InvocationContext,
   deps: LatestReportDeps,
 ): Promise<HttpResponseInit> {
+  try {
+    checkQueryNames(new URL(request.url).searchParams, []);
+  } catch (err) {
+    if (err instanceof HttpProblem) return problemResponse(err);
+    throw err;
+  }
   try {
     const latest = await deps.history.latestHtml();
     if (!latest) {

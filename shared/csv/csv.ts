@@ -4,7 +4,16 @@
  * a text cell starting with = + - @ (or a tab / carriage return, which Excel strips before
  * looking) gets a leading apostrophe, so a device or user name never runs as a formula. Every
  * CSV the product writes (the device list, the weekly report) goes through here.
+ *
+ * Every file starts with a UTF-8 byte order mark. Excel on Windows opens a double-clicked CSV in
+ * the ANSI code page unless the file starts with one, which garbles every non-ASCII device or
+ * user name ("Müller" becomes "MÃ¼ller"); with it, Excel reads UTF-8. Scripts read it too:
+ * PowerShell's Import-Csv and .NET's StreamReader drop it, Python reads it with
+ * encoding="utf-8-sig". (Scripts are better served by the JSON pages anyway.)
  */
+
+/** The UTF-8 byte order mark, first in every CSV file we write. */
+export const CSV_BOM = '\uFEFF';
 const FORMULA_START = /^[=+\-@\t\r]/;
 
 export type CsvValue = string | number | boolean | null | undefined;

@@ -1,10 +1,12 @@
 /**
  * System query options of a collection request, validated up front: anything the feed cannot
  * honour exactly is a 400 naming the option (a silently ignored $orderby or $expand would give
- * Power BI a wrong answer that looks right). Names without "$" are custom options (the function
- * key `code` among them) and are left alone, as OData 4.0 says.
+ * Power BI a wrong answer that looks right). Names without "$" are custom options: the function
+ * key `code` is the only one the feed takes; any other is refused like on every read endpoint
+ * (a `filter=` without its "$" would otherwise answer every row).
  */
 import { HttpProblem } from '../http/errors.js';
+import { KEY_PARAMETERS } from '../http/query.js';
 import type { EntitySetDefinition } from './edm.js';
 import { type FilterNode, parseFilter } from './filter.js';
 
@@ -33,6 +35,26 @@ const NOT_SUPPORTED: Record<string, string> = {
   $index: 'the entity sets are read-only',
   $id: 'entity references are not offered',
 };
+
+/** Custom (non-$) query options the feed accepts: the function key. */
+export const CUSTOM_OPTIONS: readonly string[] = KEY_PARAMETERS;
+
+/** Refuses custom options other than the function key, on every feed URL. */
+export function checkCustomOptions(params: URLSearchParams): void {
+  for (const name of params.keys()) {
+    if (name.startsWith('$') || CUSTOM_OPTIONS.includes(name)) continue;
+    const shown = JSON.stringify(name.slice(0, 40));
+    const system = `$${name.toLowerCase()}`;
+    const hint =
+      SUPPORTED.has(system) || system in NOT_SUPPORTED
+        ? ` (system query options start with "$": ${system})`
+        : '';
+    throw queryError(
+      'unknown_query_option',
+      `unknown query parameter ${shown}${hint}; the feed takes OData system query options and code (the function key)`,
+    );
+  }
+}
 
 /** Largest $top/$skip accepted (Int32, as most OData servers). */
 const MAX_INT = 2147483647;

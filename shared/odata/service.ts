@@ -14,7 +14,7 @@ import { HttpProblem } from '../http/errors.js';
 import { type EntitySetDefinition, jsonValue, normalizeValue, type Row, validateEntitySets } from './edm.js';
 import { metadataDocument } from './metadata.js';
 import { countRows, initialState, readPage } from './paging.js';
-import { isJsonFormat, parseQueryOptions } from './query-options.js';
+import { checkCustomOptions, isJsonFormat, parseQueryOptions } from './query-options.js';
 import { decodeSkiptoken, encodeSkiptoken, type PageState, queryBinding } from './skiptoken.js';
 import { toTableFilter } from './table-filter.js';
 
@@ -183,6 +183,7 @@ export function createODataService(
       });
     }
     const url = new URL(request.url);
+    checkCustomOptions(url.searchParams);
     const root = serviceRoot(url, request.path);
     const segments = request.path.split('/').filter((s) => s !== '');
     const format = url.searchParams.get('$format');

@@ -16,6 +16,7 @@ import { type GraphSimulator, startGraphSimulator } from '../../dev/graph-sim/se
 import type { Tenant } from '../../dev/graph-sim/tenant.js';
 import { type LocalHost, startLocalHost } from '../../dev/host.js';
 import { ensureDevCa } from '../../dev/tls.js';
+import { DEVICE_COLUMN_HEADERS } from '../../shared/device-list/index.js';
 import type { CanReset } from '../../shared/dsregcmd/types.js';
 import { testCaDir, testStorageConnectionString, uniqueTablePrefix } from '../support/env.js';
 
@@ -250,7 +251,7 @@ describe('posture pipeline end to end', () => {
     const csv = await get('/api/devices?format=csv');
     expect(csv.status).toBe(200);
     const lines = csv.text.trimEnd().split('\r\n');
-    expect(lines[0]!.split(',')[0]).toBe('DeviceKey');
+    expect(lines[0]).toBe(DEVICE_COLUMN_HEADERS.join(','));
     expect(lines.length - 1).toBe(want.devices);
     const destructive = await get('/api/devices?posture=destructiveOnly&format=csv');
     expect(destructive.text.trimEnd().split('\r\n').length - 1).toBe(want.byPosture.destructiveOnly);

@@ -4,19 +4,23 @@
  * pages reach every row exactly once, CSV is quoted and formula-safe, bad parameters get a
  * JSON error with a code, and health tells storage and collection problems apart.
  */
-import { HttpRequest, InvocationContext } from '@azure/functions';
+import { HttpRequest, type HttpResponseInit, InvocationContext } from '@azure/functions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { handleOpenAlerts } from '../../functions/alerts.js';
 import { handleDevices } from '../../functions/devices.js';
 import { handleHealth } from '../../functions/health.js';
 import { handleSummary } from '../../functions/summary.js';
+import { handleLatestReport } from '../../functions/weekly-report.js';
 import { writeRunFinished } from '../../shared/collection/run-record.js';
 import { CollectionStore } from '../../shared/collection/store.js';
 import { COLLECTION_TABLES } from '../../shared/collection/tables.js';
+import { DEVICE_COLUMN_HEADERS } from '../../shared/device-list/index.js';
 import { aggregatePostures } from '../../shared/posture/aggregate.js';
 import type { DevicePosture, Posture, ReasonCode } from '../../shared/posture/types.js';
 import { postureEntity } from '../../shared/posture-store/entities.js';
 import { PostureStore } from '../../shared/posture-store/store.js';
 import { createTableProvider } from '../../shared/storage/tables.js';
+import { devicesCsv } from '../../shared/weekly-report/render/csv.js';
 import { testStorageConnectionString, uniqueTablePrefix } from '../support/env.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON answers, checked field by field by the assertions
@@ -40,7 +44,11 @@ function hexId(i: number): string {
 function record(i: number): DevicePosture {
   const p = POSTURES[i % POSTURES.length]!;
   const codes = p === 'nonDestructive' ? [] : i % 3 === 0 ? [...REASONS] : [REASONS[i % 2]!];
-  const names: Record<number, string> = { 5: 'HQ, "north"', 6: '=HYPERLINK("http://x")' };
+  const names: Record<number, string> = {
+    5: 'HQ, "north"',
+    6: '=HYPERLINK("http://x")',
+    9: 'Büro-Müller-Ørsted-東京',
+  };
   return {
     managedDeviceId: hexId(i + 1000),
     deviceId: hexId(i),
@@ -70,6 +78,7 @@ function record(i: number): DevicePosture {
   };
 }
 
+const NOW = new Date('2026-11-21T12:00:00Z');
 const records = Array.from({ length: 61 }, (_, i) => record(i));
 const live = records.filter((r) => !r.removed);
 
@@ -82,7 +91,7 @@ function context(name: string): InvocationContext {
 
 async function devices(query: string) {
   const req = new HttpRequest({ method: 'GET', url: `http://localhost/api/devices${query}` });
-  const res = await handleDevices(req, context('devices'), { posture });
+  const res = await handleDevices(req, context('devices'), { posture, now: () => NOW });
   return res;
 }
 
@@ -91,14 +100,25 @@ async function devicesJson(query: string) {
   return { status: res.status ?? 200, body: res.jsonBody as Json };
 }
 
-async function csv(query: string): Promise<string[]> {
+async function csvBytes(query: string): Promise<Buffer> {
   const res = await devices(query);
   expect(res.status).toBe(200);
   expect((res.headers as Record<string, string>)['content-type']).toMatch(/^text\/csv/);
-  let text = '';
-  for await (const chunk of res.body as AsyncIterable<Uint8Array>)
-    text += Buffer.from(chunk).toString('utf8');
-  return text.split('\r\n').slice(0, -1);
+  const chunks: Buffer[] = [];
+  for await (const chunk of res.body as AsyncIterable<Uint8Array>) chunks.push(Buffer.from(chunk));
+  return Buffer.concat(chunks);
+}
+
+/** Lines after the UTF-8 byte order mark every CSV starts with. */
+async function csv(query: string): Promise<string[]> {
+  const bytes = await csvBytes(query);
+  expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+  return bytes.subarray(3).toString('utf8').split('\r\n').slice(0, -1);
+}
+
+/** A continuation token in our format with these fields (to forge one). */
+function token(fields: Record<string, unknown>): string {
+  return Buffer.from(JSON.stringify(fields), 'utf8').toString('base64url');
 }
 
 async function allKeys(query: string, top: number): Promise<string[]> {
@@ -163,20 +183,78 @@ describe('GET /api/devices', () => {
     expect(Array.isArray(body.devices[0].reasonCodes)).toBe(true);
   });
 
-  it('streams CSV with a header, every matching row, quoted and formula-safe', async () => {
+  it('streams CSV with a BOM, the shared header, every matching row, quoted and formula-safe', async () => {
     const lines = await csv('?format=csv');
-    expect(lines[0]).toMatch(/^DeviceKey,DeviceId,ManagedDeviceId,DeviceName,/);
+    expect(lines[0]).toBe(DEVICE_COLUMN_HEADERS.join(','));
     expect(lines).toHaveLength(live.length + 1);
+    const keyCol = DEVICE_COLUMN_HEADERS.indexOf('DeviceKey');
+    const byKey = (id: string) => lines.find((l) => l.includes(`,${id},`));
     expect(
       lines
         .slice(1)
-        .map((l) => l.split(',')[0])
+        .map((l) => /,([0-9a-f]{8}-[0-9a-f-]{27}),/.exec(l)?.[1])
         .sort(),
     ).toEqual(live.map((r) => r.deviceId).sort());
-    expect(lines.find((l) => l.startsWith(hexId(5)))).toContain('"HQ, ""north"""');
-    expect(lines.find((l) => l.startsWith(hexId(6)))).toContain(`"'=HYPERLINK(""http://x"")"`);
+    expect(keyCol).toBe(1);
+    expect(byKey(hexId(5))).toMatch(/^"HQ, ""north""",/);
+    expect(byKey(hexId(6))).toMatch(/^"'=HYPERLINK\(""http:\/\/x""\)",/);
+    // Non-ASCII names come through as UTF-8 (the BOM tells Excel so).
+    expect(byKey(hexId(9))).toMatch(/^Büro-Müller-Ørsted-東京,/);
     const filtered = await csv('?format=csv&posture=notReported');
     expect(filtered).toHaveLength(live.filter((r) => r.posture === 'notReported').length + 1);
+  });
+
+  it('writes the same columns and cells as the weekly report CSV for the same device', async () => {
+    const lines = await csv('?format=csv&posture=destructiveOnly');
+    const record = live.find((r) => r.posture === 'destructiveOnly')!;
+    const weekly = devicesCsv([record], NOW).slice(1).split('\r\n');
+    expect(weekly[0]).toBe(lines[0]);
+    expect(lines).toContain(weekly[1]);
+  });
+
+  it('states the total from the summary where it counts exactly the filter, else null, and the page count', async () => {
+    const count = (match: (r: DevicePosture) => boolean) => live.filter(match).length;
+    const cases: [string, number | null][] = [
+      ['', live.length],
+      ['?posture=destructiveOnly', count((r) => r.posture === 'destructiveOnly')],
+      ['?reason=OS_TOO_OLD', count((r) => r.reasonCodes.split(',').includes('OS_TOO_OLD'))],
+      ['?compliance=noncompliant', count((r) => r.complianceState === 'noncompliant')],
+      ['?includeRemoved=true', records.length],
+      ['?posture=noHelloKey&reason=POLICY_NOT_TARGETED', null],
+      ['?posture=stale&includeRemoved=true', null],
+    ];
+    for (const [query, total] of cases) {
+      const { status, body } = await devicesJson(`${query}${query ? '&' : '?'}top=3`);
+      expect(status, query).toBe(200);
+      expect(body.total, query).toBe(total);
+      expect(body.pageCount, query).toBe(body.devices.length);
+      expect(body.count, query).toBeUndefined();
+    }
+  });
+
+  it('refuses a continuation that was forged, tampered with or issued for other filters', async () => {
+    const first = await devicesJson('?posture=destructiveOnly&top=2');
+    const issued = first.body.continuation as string;
+    expect(issued).toMatch(/^[A-Za-z0-9_-]+$/);
+    expect((await devicesJson(`?posture=destructiveOnly&top=2&continuation=${issued}`)).status).toBe(200);
+    const inner = JSON.parse(Buffer.from(issued, 'base64url').toString('utf8'));
+    const forged = [
+      token({ ...inner, rk: 5 }),
+      token({ ...inner, pk: ['x'] }),
+      token({ ...inner, extra: true }),
+      // The store's own token, wrapped as the endpoint used to, with a row key that is not a string.
+      Buffer.from(Buffer.from('{"nextPartitionKey":"a","nextRowKey":5}').toString('base64')).toString(
+        'base64url',
+      ),
+    ];
+    for (const t of forged) {
+      const { status, body } = await devicesJson(`?posture=destructiveOnly&continuation=${t}`);
+      expect(status, t).toBe(400);
+      expect(body.error.code).toBe('invalid_continuation');
+    }
+    const other = await devicesJson(`?posture=stale&top=2&continuation=${issued}`);
+    expect(other.status).toBe(400);
+    expect(other.body.error.message).toMatch(/other filters/);
   });
 
   it.each([
@@ -184,6 +262,7 @@ describe('GET /api/devices', () => {
     ['?posture=ready', 'invalid_parameter'],
     ['?reason=NOPE', 'invalid_parameter'],
     ['?compliance=a%20b', 'invalid_parameter'],
+    ['?compliance=bogus', 'invalid_parameter'],
     ['?top=0', 'invalid_parameter'],
     ['?top=1001', 'invalid_parameter'],
     ['?format=xml', 'invalid_parameter'],
@@ -195,6 +274,20 @@ describe('GET /api/devices', () => {
     expect(status).toBe(400);
     expect(body.error.code).toBe(code);
     expect(body.error.message.length).toBeGreaterThan(5);
+  });
+
+  it('names the bad value and the allowed ones, and every unknown parameter', async () => {
+    const bogus = await devicesJson('?compliance=bogus');
+    expect(bogus.body.error.message).toBe(
+      'compliance "bogus" is not allowed: use one of unknown, compliant, noncompliant, conflict, error, inGracePeriod, configManager',
+    );
+    const unknown = await devicesJson('?postrue=stale&limit=5&top=2');
+    expect(unknown.body.error.message).toBe(
+      'unknown query parameters "postrue", "limit": this endpoint takes posture, reason, compliance, includeRemoved, top, continuation, format',
+    );
+    expect((await devicesJson('?top=abc')).body.error.message).toMatch(
+      /^top "abc" is not allowed: must be a whole number/,
+    );
   });
 
   it('accepts the function key as the code parameter', async () => {
@@ -223,6 +316,35 @@ describe('GET /api/summary', () => {
     expect(devicesPerReason).toEqual([...devicesPerReason].sort((a, b) => b - a));
     expect(body.reasons[0].docsUrl).toMatch(/^https:\/\/learn\.microsoft\.com\//);
   });
+});
+
+describe('unknown query parameters on every keyed read endpoint', () => {
+  const get = (path: string) => new HttpRequest({ method: 'GET', url: `http://localhost/api/${path}` });
+  const endpoints: [string, (q: string) => Promise<HttpResponseInit>][] = [
+    ['summary', (q) => handleSummary(get(`summary${q}`), context('summary'), { posture })],
+    ['alerts', (q) => handleOpenAlerts(get(`alerts${q}`), context('alerts'), { tables })],
+    [
+      'reports/latest',
+      (q) =>
+        handleLatestReport(get(`reports/latest${q}`), context('latestReport'), {
+          history: { latestHtml: async () => null },
+        }),
+    ],
+    ['devices', (q) => handleDevices(get(`devices${q}`), context('devices'), { posture })],
+  ];
+
+  it.each(endpoints)(
+    '%s refuses them with 400 naming each, and accepts the function key',
+    async (_, call) => {
+      const refused = await call('?code=k&verbose=1&format2=x');
+      expect(refused.status).toBe(400);
+      expect((refused.jsonBody as Json).error).toMatchObject({
+        code: 'unknown_parameter',
+        message: expect.stringMatching(/^unknown query parameters "verbose", "format2": this endpoint takes/),
+      });
+      expect((await call('?code=k')).status).not.toBe(400);
+    },
+  );
 });
 
 describe('GET /api/health', () => {

@@ -129,12 +129,11 @@ describe('collections', () => {
 
   it('pages by nextLink: absolute, same path and options (the key too), plus $skiptoken', async () => {
     const { get } = serviceFor(gadgets(), { pageSize: 100 });
-    const first = (await get("Gadgets?code=k%2Bey&$filter=Kind%20ne%20'beta'&x=1")).json();
+    const first = (await get("Gadgets?code=k%2Bey&$filter=Kind%20ne%20'beta'")).json();
     const link = new URL(first['@odata.nextLink'] as string);
     expect(link.origin + link.pathname).toBe(`${BASE}Gadgets`);
     expect(link.searchParams.get('code')).toBe('k+ey');
     expect(link.searchParams.get('$filter')).toBe("Kind ne 'beta'");
-    expect(link.searchParams.get('x')).toBe('1');
     expect(link.searchParams.getAll('$skiptoken')).toHaveLength(1);
     const all = await readAll(get, "Gadgets?code=k%2Bey&$filter=Kind%20ne%20'beta'");
     expect(all.rows.map((r) => r.Id)).toEqual(ROWS.filter((r) => r.Kind !== 'beta').map((r) => r.Id));
@@ -258,9 +257,23 @@ describe('errors', () => {
     await expectError(path, status, code);
   });
 
-  it('accepts $format=json and custom options without $', async () => {
+  it('accepts $format=json and the function key, and refuses any other option without $', async () => {
     const { get } = serviceFor();
-    expect((await get('Gadgets?$format=json&$top=1&code=abc&foo=bar')).status).toBe(200);
+    expect((await get('Gadgets?$format=json&$top=1&code=abc')).status).toBe(200);
+    for (const path of ['Gadgets?$top=1&code=abc&foo=bar', '?foo=bar', '$metadata?foo=bar']) {
+      const res = await get(path);
+      expect(res.status, path).toBe(400);
+      expect(res.json()).toMatchObject({
+        error: {
+          code: 'unknown_query_option',
+          message: expect.stringMatching(/unknown query parameter "foo"/),
+        },
+      });
+    }
+    const forgotDollar = await get("Gadgets?filter=Kind%20eq%20'beta'");
+    expect(forgotDollar.json()).toMatchObject({
+      error: { message: expect.stringMatching(/system query options start with "\$": \$filter/) },
+    });
     expect((await get('Gadgets?$format=application/json;odata.metadata=minimal&$top=1')).status).toBe(200);
   });
 

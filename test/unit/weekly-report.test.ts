@@ -313,10 +313,12 @@ describe('CSV', () => {
     ];
     const r = buildWeeklyReport(input(devices));
     expect(r.csv.endsWith('\r\n')).toBe(true);
-    const rows = parseCsv(r.csv);
+    // UTF-8 byte order mark first, so Excel reads non-ASCII names as UTF-8.
+    expect(r.csv.startsWith('\uFEFF')).toBe(true);
+    const rows = parseCsv(r.csv.slice(1));
     expect(rows[0]).toEqual([...DEVICE_CSV_COLUMNS]);
     expect(rows).toHaveLength(3);
-    const col = (name: (typeof DEVICE_CSV_COLUMNS)[number]) => DEVICE_CSV_COLUMNS.indexOf(name);
+    const col = (name: string) => DEVICE_CSV_COLUMNS.indexOf(name);
     const [first, second] = [rows[1]!, rows[2]!];
     expect(first[col('DeviceName')]).toBe('line\r\nbreak'); // destructiveOnly sorts first
     expect(first[col('DaysDestructiveOnly')]).toBe('5');

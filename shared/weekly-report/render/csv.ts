@@ -1,33 +1,12 @@
 /**
- * The every-device CSV attached to the mail (quoting and the formula guard: shared/csv).
+ * The every-device CSV attached to the mail: the device list's columns (shared/device-list,
+ * the same as the /api/devices export), in the order people work through it.
  */
-import { csvCell, csvLine } from '../../csv/csv.js';
-import { reasonGuidance } from '../../posture/guidance.js';
-import { type DevicePosture, REASON_CODES, type ReasonCode } from '../../posture/types.js';
+import { DEVICE_COLUMN_HEADERS, deviceListCsv, deviceListRow } from '../../device-list/index.js';
+import type { DevicePosture } from '../../posture/types.js';
 
-export const DEVICE_CSV_COLUMNS = [
-  'DeviceName',
-  'DeviceId',
-  'ManagedDeviceId',
-  'UserPrincipalName',
-  'Posture',
-  'PrimaryReason',
-  'ReasonCodes',
-  'RecommendedAction',
-  'DestructiveOnlySince',
-  'DaysDestructiveOnly',
-  'HybridKeyTrustRisk',
-  'WarningCodes',
-  'TargetingResult',
-  'ComplianceState',
-  'JoinType',
-  'OsVersion',
-  'OsBuild',
-  'LastSyncDateTime',
-  'LastReportAt',
-  'UserCount',
-  'LeftIntune',
-] as const;
+/** Headers of the CSV, as /api/devices?format=csv writes them. */
+export const DEVICE_CSV_COLUMNS = DEVICE_COLUMN_HEADERS;
 
 const SEVERITY: Record<string, number> = {
   destructiveOnly: 0,
@@ -37,17 +16,6 @@ const SEVERITY: Record<string, number> = {
   notReported: 4,
   nonDestructive: 5,
 };
-
-function isReasonCode(c: string | null): c is ReasonCode {
-  return c !== null && (REASON_CODES as readonly string[]).includes(c);
-}
-
-/** Days counted to `now` for destructiveOnly devices (as in the mail), else what the record says. */
-function days(d: DevicePosture, now: Date): number | null {
-  if (d.posture !== 'destructiveOnly' || !d.destructiveOnlySince) return d.daysDestructiveOnly;
-  const t = Date.parse(d.destructiveOnlySince);
-  return Number.isFinite(t) ? Math.max(0, Math.floor((now.getTime() - t) / 86_400_000)) : null;
-}
 
 /** Unknown or unreadable since sorts last (localeCompare would put a sentinel before digits). */
 function sinceMs(d: DevicePosture): number {
@@ -65,33 +33,7 @@ export function devicesCsv(devices: readonly DevicePosture[], now: Date): string
       (a.deviceName ?? '').localeCompare(b.deviceName ?? '') ||
       a.deviceId.localeCompare(b.deviceId),
   );
-  let out = csvLine(DEVICE_CSV_COLUMNS);
-  for (const d of sorted) {
-    out += csvLine([
-      d.deviceName,
-      d.deviceId,
-      d.managedDeviceId,
-      d.userPrincipalName,
-      d.posture,
-      d.primaryReason,
-      d.reasonCodes,
-      isReasonCode(d.primaryReason) ? reasonGuidance(d.primaryReason).action : null,
-      d.destructiveOnlySince,
-      days(d, now),
-      d.hybridKeyTrustRisk,
-      d.warningCodes,
-      d.targetingResult,
-      d.complianceState,
-      d.joinType,
-      d.osVersion,
-      d.osBuild,
-      d.lastSyncDateTime,
-      d.lastReportAt,
-      d.userCount,
-      d.removed,
-    ]);
-  }
-  return out;
+  return deviceListCsv(sorted.map(deviceListRow), { now });
 }
 
-export { csvCell };
+export { csvCell } from '../../csv/csv.js';

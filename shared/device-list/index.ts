@@ -1,0 +1,3 @@
+export * from './columns.js';
+export * from './csv.js';
+export * from './query.js';
