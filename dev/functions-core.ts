@@ -44,7 +44,15 @@ export interface Registration {
 export interface RecordingCore {
   /** Every function registered in this process, in registration order. */
   registrations: Registration[];
+  /**
+   * The app called `app.setup({ enableHttpStream: true })`: HTTP responses are streamed to the
+   * client as the handler produces them, instead of buffered whole (the host's default).
+   */
+  httpStream: boolean;
 }
+
+/** What @azure/functions logs through the core when an app turns HTTP streaming on. */
+const HTTP_STREAM_ENABLED = 'HTTP streaming enabled.';
 
 type CoreLogHandler = (level: string, category: string, message: string) => void;
 
@@ -77,7 +85,7 @@ export function installRecordingCore(options: { systemLog?: CoreLogHandler } = {
     return existing.recording;
   }
 
-  const recording: RecordingCore = { registrations: [] };
+  const recording: RecordingCore = { registrations: [], httpStream: false };
   const state: InstalledState = {
     recording,
     systemLog:
@@ -110,7 +118,10 @@ export function installRecordingCore(options: { systemLog?: CoreLogHandler } = {
       return { dispose() {} };
     },
     log(level: string, category: string, ...args: unknown[]) {
-      state.systemLog(level, category, format(...args));
+      const message = format(...args);
+      // The library's setup() has no other trace the worker could read: it logs this line.
+      if (category === 'system' && message === HTTP_STREAM_ENABLED) recording.httpStream = true;
+      state.systemLog(level, category, message);
     },
     Disposable: class {
       constructor(private readonly onDispose: () => void) {}

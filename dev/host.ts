@@ -402,7 +402,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
       return sendJson(res, 500, { error: { code: 'internal_error', message: 'the function failed' } });
     }
     try {
-      return await writeResponse(res, result, functionsLib.HttpResponse);
+      return await writeResponse(res, result, functionsLib.HttpResponse, core.httpStream);
     } catch (err) {
       log(`[${fn.reg.name}] error: the response could not be sent: ${describeError(err)}`);
       if (!res.headersSent) {
@@ -632,28 +632,60 @@ interface ResponseLike {
   status: number;
   headers: Headers;
   cookies: Cookie[];
+  body: ReadableStream<Uint8Array> | null;
   arrayBuffer(): Promise<ArrayBuffer>;
 }
 
+/**
+ * Writes the function's response. As the real host: buffered whole by default, streamed chunk
+ * by chunk (chunked transfer encoding) when the app enabled HTTP streaming with app.setup.
+ */
 async function writeResponse(
   res: ServerResponse,
   result: unknown,
   HttpResponseClass: new (init?: HttpResponseInit) => ResponseLike,
+  stream: boolean,
 ): Promise<number> {
   // An HttpResponse (or anything shaped like one) is used as is; a plain HttpResponseInit goes
   // through the library's own constructor, so jsonBody and defaults behave as in Azure.
   const response: ResponseLike = isResponseLike(result)
     ? result
     : new HttpResponseClass((result ?? {}) as HttpResponseInit);
-  const body = Buffer.from(await response.arrayBuffer());
-  res.statusCode = response.status;
-  for (const [name, value] of response.headers) {
-    if (name.toLowerCase() !== 'set-cookie') res.setHeader(name, value);
+  const head = () => {
+    res.statusCode = response.status;
+    for (const [name, value] of response.headers) {
+      if (name.toLowerCase() !== 'set-cookie') res.setHeader(name, value);
+    }
+    const setCookies = [...response.headers.getSetCookie(), ...(response.cookies ?? []).map(serializeCookie)];
+    if (setCookies.length > 0) res.setHeader('set-cookie', setCookies);
+  };
+  if (!stream || !response.body) {
+    const body = Buffer.from(await response.arrayBuffer());
+    head();
+    res.end(body);
+    return response.status;
   }
-  const setCookies = [...response.headers.getSetCookie(), ...(response.cookies ?? []).map(serializeCookie)];
-  if (setCookies.length > 0) res.setHeader('set-cookie', setCookies);
-  res.end(body);
+  head();
+  res.flushHeaders();
+  for await (const chunk of response.body) {
+    if (res.destroyed) break; // the client went away: stop reading (cancels the body)
+    // Respect the client's pace: wait for the socket to drain rather than queue the whole body.
+    if (!res.write(chunk)) await drained(res);
+  }
+  res.end();
   return response.status;
+}
+
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((ok) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      ok();
+    };
+    res.once('drain', done);
+    res.once('close', done);
+  });
 }
 
 function isResponseLike(value: unknown): value is ResponseLike {

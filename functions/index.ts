@@ -3,6 +3,7 @@
  * the configuration once, builds the clients, and registers every function. Nothing here
  * talks to Azure at load time; clients connect on first use.
  */
+import { app } from '@azure/functions';
 import { alertsEntitySet } from '../shared/alerts/entity-set.js';
 import { collectionMaxAgeHours } from '../shared/collection/schedule.js';
 import { CollectionStore } from '../shared/collection/store.js';
@@ -17,6 +18,10 @@ import { registerIngestReport } from './ingest-report.js';
 import { buildServices } from './services.js';
 import { registerSummary } from './summary.js';
 import { registerLatestReport, registerWeeklyReport, weeklyReportDeps } from './weekly-report.js';
+
+// Responses are streamed as handlers write them (the device CSV is written while its rows are
+// read) and request bodies arrive as streams; by default the host buffers both whole.
+app.setup({ enableHttpStream: true });
 
 const services = buildServices(loadConfig(process.env));
 const { config } = services;

@@ -70,7 +70,7 @@ function loadEntryPoint(env: NodeJS.ProcessEnv) {
     const core = installRecordingCore();
     await import(${JSON.stringify(pathToFileURL(MAIN).href)});
     const out = core.registrations.map((r) => ({ name: r.name, trigger: triggerOf(r.metadata) }));
-    process.stdout.write('\\n${MARK}' + JSON.stringify(out) + '\\n', () => process.exit(0));
+    process.stdout.write('\\n${MARK}' + JSON.stringify({ out, httpStream: core.httpStream }) + '\\n', () => process.exit(0));
   `;
   const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
     cwd: ROOT,
@@ -79,15 +79,17 @@ function loadEntryPoint(env: NodeJS.ProcessEnv) {
     timeout: 30_000,
   });
   const line = child.stdout.split('\n').find((l) => l.startsWith(MARK));
+  const loaded = line
+    ? (JSON.parse(line.slice(MARK.length)) as {
+        out: { name: string; trigger?: Record<string, unknown> & { type: string } }[];
+        httpStream: boolean;
+      })
+    : undefined;
   return {
     status: child.status,
     stderr: child.stderr,
-    registrations: line
-      ? (JSON.parse(line.slice(MARK.length)) as {
-          name: string;
-          trigger?: Record<string, unknown> & { type: string };
-        }[])
-      : undefined,
+    registrations: loaded?.out,
+    httpStream: loaded?.httpStream,
   };
 }
 
@@ -128,6 +130,12 @@ describe('deployed entry point (package.json main)', () => {
     });
     const byName = (a: Expected, b: Expected) => a.name.localeCompare(b.name);
     expect(actual.sort(byName)).toEqual([...EXPECTED].sort(byName));
+  });
+
+  it('turns HTTP streaming on, so the host passes the device CSV through as it is written', () => {
+    const loaded = loadEntryPoint(baseEnv(validSettings()));
+    expect(loaded.status, loaded.stderr).toBe(0);
+    expect(loaded.httpStream).toBe(true);
   });
 
   it('fails at load with every configuration problem when settings are wrong', () => {
