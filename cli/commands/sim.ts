@@ -5,6 +5,8 @@
 import { join } from 'node:path';
 import { generateTenant } from '../../dev/graph-sim/generate.js';
 import { type GraphSimulator, startGraphSimulator } from '../../dev/graph-sim/server.js';
+import { StreamingTenant } from '../../dev/graph-sim/streaming.js';
+import type { Tenant } from '../../dev/graph-sim/tenant.js';
 import { ensureDevCa } from '../../dev/tls.js';
 
 export interface SimArgs {
@@ -17,10 +19,12 @@ export interface SimArgs {
   caDir: string;
   /** The tenant's clock (check-ins, policy dates); default the real clock at start. */
   now: string | undefined;
+  /** Render devices, members and run states per page from the seed (any size fits in memory). */
+  streaming: boolean;
 }
 
 const USAGE =
-  'usage: resetready sim [--devices N] [--seed S] [--latency-ms L] [--fault-rate F] [--port P] [--ca-dir DIR] [--now ISO-8601]';
+  'usage: resetready sim [--devices N] [--seed S] [--latency-ms L] [--fault-rate F] [--port P] [--ca-dir DIR] [--now ISO-8601] [--streaming]';
 
 /** Parses the flags; throws with a usage line on anything it does not understand. */
 export function parseSimArgs(args: string[]): SimArgs {
@@ -32,9 +36,14 @@ export function parseSimArgs(args: string[]): SimArgs {
     port: 0,
     caDir: join(process.cwd(), '.local', 'sim-ca'),
     now: undefined,
+    streaming: false,
   };
   for (let i = 0; i < args.length; i++) {
     const flag = args[i] as string;
+    if (flag === '--streaming') {
+      out.streaming = true;
+      continue;
+    }
     const [name, inline] = flag.includes('=')
       ? (flag.split(/=(.*)/s) as [string, string])
       : [flag, undefined];
@@ -78,13 +87,13 @@ export function parseSimArgs(args: string[]): SimArgs {
 }
 
 /** Starts the simulator and returns it with the lines to print (shell `export` form). */
-export async function startSim(opts: SimArgs): Promise<{ sim: GraphSimulator; lines: string[] }> {
+export async function startSim(
+  opts: SimArgs,
+): Promise<{ sim: GraphSimulator<Tenant | StreamingTenant>; lines: string[] }> {
   const ca = await ensureDevCa(opts.caDir);
-  const tenant = generateTenant({
-    devices: opts.devices,
-    seed: opts.seed,
-    now: opts.now ?? new Date().toISOString(),
-  });
+  const tenantOptions = { devices: opts.devices, seed: opts.seed, now: opts.now ?? new Date().toISOString() };
+  const tenant = opts.streaming ? new StreamingTenant(tenantOptions) : generateTenant(tenantOptions);
+  const managedDevices = opts.streaming ? opts.devices : (tenant as Tenant).managedDevices.length;
   const sim = await startGraphSimulator({
     tenant,
     ca,
@@ -97,7 +106,7 @@ export async function startSim(opts: SimArgs): Promise<{ sim: GraphSimulator; li
     },
   });
   const lines = [
-    `# Graph simulator: ${tenant.managedDevices.length} managed devices, tenant ${tenant.tenantId} (seed "${opts.seed}")`,
+    `# Graph simulator: ${managedDevices} managed devices${opts.streaming ? ' (streaming)' : ''}, tenant ${tenant.tenantId} (seed "${opts.seed}")`,
     `export GRAPH_BASE_URL=${sim.baseUrl}`,
     `export GRAPH_ACCESS_TOKEN=${sim.token}`,
     `export GRAPH_TENANT_ID=${tenant.tenantId}`,

@@ -244,11 +244,15 @@ function listDevices(ctx: RouteContext): SimResponse {
       paging,
     );
   }
-  const items = filter ? tenant.devices.map(deviceView).filter((i) => matches(i, filter)) : null;
-  if (items) return listOf(ctx, 'devices', 'microsoft.graph.device', DEVICE_PROPERTIES, items, null, paging);
-  // Unfiltered: page first, then build views (100,000 devices stay cheap).
+  // Page first, then build views of the page only (a streaming tenant renders nothing else).
   const select = selectList(ctx.req);
-  const p = page(ctx.req, tenant.devices, paging);
+  const p = page(
+    ctx.req,
+    tenant.entraDeviceSeq(),
+    paging,
+    filter ? (d) => matches(deviceView(d), filter) : null,
+    `devices ${JSON.stringify(filter)}`,
+  );
   const value = p.items.map((d) =>
     applySelect(deviceView(d), select, 'microsoft.graph.device', DEVICE_PROPERTIES, true),
   );
@@ -274,7 +278,7 @@ function deviceDelta(ctx: RouteContext): SimResponse {
       },
     };
   }
-  const p = page(req, tenant.devices, paging);
+  const p = page(req, tenant.entraDeviceSeq(), paging);
   const body = collectionBody(
     req,
     'devices',
@@ -303,8 +307,7 @@ function transitiveMembers(ctx: RouteContext, cast: Cast): SimResponse {
   if (!g || g.id !== (params.id as string).toLowerCase()) throw notInDirectory(params.id as string);
   const paging = directoryPaging(ctx);
   const select = selectList(req);
-  const ids = tenant.transitiveMembers(g.id);
-  const chosen = cast ? ids.filter((id) => tenant.objectKind(id) === cast) : ids;
+  const ids = tenant.transitiveMemberSeq(g.id);
   const rawFilter = req.query.get('$filter');
   let filter: FilterExpr | null = null;
   if (rawFilter !== null) {
@@ -335,9 +338,15 @@ function transitiveMembers(ctx: RouteContext, cast: Cast): SimResponse {
     // directoryObject collections accept any member type's property in $select.
     return applySelect(typed, select, 'microsoft.graph.directoryObject', known, false);
   };
-  const items: unknown[] = filter ? chosen.map(view).filter((i) => matches(i, filter as FilterExpr)) : chosen;
-  const p = page(req, items, paging);
-  const value = filter ? p.items : (p.items as string[]).map(view);
+  const castOk = (id: string) => !cast || tenant.objectKind(id) === cast;
+  const match = filter
+    ? (id: string) => castOk(id) && matches(view(id), filter as FilterExpr)
+    : cast
+      ? castOk
+      : null;
+  const countKey = `members ${g.id} ${cast} ${rawFilter} ${req.query.get('$select')} ${ctx.granted ? [...ctx.granted].sort().join(',') : '*'}`;
+  const p = page(req, ids, paging, match, countKey);
+  const value = p.items.map(view);
   const set = cast ? `${cast}s` : 'directoryObjects';
   return { status: 200, body: collectionBody(req, set, { ...p, items: value }, paging, select) };
 }

@@ -8,7 +8,9 @@ import { randomBytes } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 import { badRequest, contextUrl, GraphHttpError, type SimRequest, type SimResponse } from './odata.js';
 import { BOTH, type Route, type RouteContext } from './routes.js';
-import type { ManagedDevice, Tenant } from './tenant.js';
+import { toArray } from './seq.js';
+import type { SimTenant } from './sim-tenant.js';
+import type { ManagedDevice } from './tenant.js';
 
 export interface ExportJobBehaviour {
   /** GETs answered "inProgress" before the job completes (default 1). */
@@ -53,10 +55,10 @@ function deviceRow(md: ManagedDevice): Row {
   };
 }
 
-const REPORTS: Record<string, { defaults: string[]; rows: (t: Tenant, filter: string) => Row[] }> = {
+const REPORTS: Record<string, { defaults: string[]; rows: (t: SimTenant, filter: string) => Row[] }> = {
   Devices: {
     defaults: ['DeviceId', 'DeviceName', 'OS', 'OSVersion', 'UPN', 'LastContact'],
-    rows: (t) => t.managedDevices.map(deviceRow),
+    rows: (t) => toArray(t.managedDeviceSeq()).map(deviceRow),
   },
   DevicesWithInventory: {
     defaults: [
@@ -69,7 +71,7 @@ const REPORTS: Record<string, { defaults: string[]; rows: (t: Tenant, filter: st
       'JoinType',
       'SkuFamily',
     ],
-    rows: (t) => t.managedDevices.map(deviceRow),
+    rows: (t) => toArray(t.managedDeviceSeq()).map(deviceRow),
   },
   DeviceCompliance: {
     defaults: [
@@ -84,7 +86,7 @@ const REPORTS: Record<string, { defaults: string[]; rows: (t: Tenant, filter: st
       'ComplianceState',
       'OS',
     ],
-    rows: (t) => t.managedDevices.map(deviceRow),
+    rows: (t) => toArray(t.managedDeviceSeq()).map(deviceRow),
   },
   DeviceRunStatesByProactiveRemediation: {
     defaults: [
@@ -104,7 +106,7 @@ const REPORTS: Record<string, { defaults: string[]; rows: (t: Tenant, filter: st
         ? t.deviceHealthScripts.find((s) => s.id === (m[1] as string).toLowerCase())
         : undefined;
       if (!script) return [];
-      return script.deviceRunStates.map((rs) => {
+      return toArray(t.runStateSeq(script)).map((rs) => {
         const md = t.managedDevice(rs.managedDeviceId);
         return {
           PolicyId: script.id,
@@ -171,7 +173,7 @@ export class ExportJobs {
   private readonly jobs = new Map<string, Job>();
   behaviour: ExportJobBehaviour = { pollsUntilDone: 1, fail: false };
 
-  constructor(private readonly tenant: Tenant) {}
+  constructor(private readonly tenant: SimTenant) {}
 
   /** GET /_blob/exports/<name>?sig=… without a Graph token; null when it is not a blob path. */
   serveBlob(path: string, query: URLSearchParams): SimResponse & { raw?: Buffer } {

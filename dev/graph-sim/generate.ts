@@ -54,7 +54,7 @@ export const GENERATED = {
   healthScript: 'ResetReady - PIN reset posture',
 } as const;
 
-const WINDOWS_VERSIONS: readonly (readonly [string, number])[] = [
+export const WINDOWS_VERSIONS: readonly (readonly [string, number])[] = [
   ['10.0.22631.4317', 40],
   ['10.0.26100.2033', 25],
   ['10.0.19045.5011', 30],
@@ -62,7 +62,7 @@ const WINDOWS_VERSIONS: readonly (readonly [string, number])[] = [
   // Before 1703 (10.0.15063): EnablePinRecovery does not apply.
   ['10.0.14393.7428', 1],
 ];
-const CAN_RESET: readonly (readonly [string, number])[] = [
+export const CAN_RESET: readonly (readonly [string, number])[] = [
   ['DestructiveAndNonDestructive', 55],
   ['DestructiveOnly', 35],
   ['NonDestructiveOnly', 2],
@@ -234,135 +234,17 @@ export function generateTenant(options: GenerateOptions): Tenant {
   const exclusions = t.addGroup({ displayName: GENERATED.exclusionGroup, members: sample(0.01) });
   const kiosk = t.addGroup({ displayName: GENERATED.kioskGroup, members: sample(0.02) });
   t.addGroup({ displayName: GENERATED.emptyGroup });
-  const dept = (k: number) => (deptDevices[k % departments] as { id: string }).id;
-  const deptU = (k: number) => (deptUsers[k % departments] as { id: string }).id;
-
-  // --- PIN recovery policies ------------------------------------------------------------
-  const filterA = t.ids.guid();
-  const filterB = t.ids.guid();
-  const assign = (specs: AssignmentSpec[]): Assignment[] =>
-    specs.map((s) => ({ id: t.ids.guid(), target: assignmentTarget(s), source: 'direct', sourceId: null }));
-  const sc = (
-    name: string,
-    instances: Parameters<typeof policySettings>[0],
-    specs: AssignmentSpec[],
-    accountProtection = false,
-  ) =>
-    t.addConfigurationPolicy(
-      makeConfigurationPolicy(t, name, policySettings(instances), assign(specs), accountProtection),
-    );
-
-  sc(
-    'WHfB - Enable PIN recovery (devices)',
-    [
-      unrelatedSettingInstance(
-        'device_vendor_msft_passportforwork_{tenantid}_policies_usepassportforwork',
-        1,
-      ),
-      pinRecoverySettingInstance('device', true),
-    ],
-    [{ include: (regionGroups[0] as { id: string }).id }, { exclude: exclusions.id }],
-  );
-  sc(
-    'Account protection - WHfB',
-    [pinRecoverySettingInstance('device', true), pinRecoverySettingInstance('user', true)],
-    [{ include: pilotUsers.id }],
-    true,
-  );
-  sc(
-    'WHfB - Kiosk (PIN recovery off)',
-    [pinRecoverySettingInstance('device', false)],
-    [{ include: kiosk.id }],
-  );
-  sc(
-    'WHfB - user settings',
-    [pinRecoverySettingInstance('user', true)],
-    [{ allUsers: true, filter: { id: filterA, type: 'include' } }],
-  );
-  sc(
-    'Account protection - legacy (disabled)',
-    [pinRecoverySettingInstance('device', false)],
-    [{ include: dept(3) }, { exclude: exclusions.id }],
-    true,
-  );
-  sc('WHfB - unassigned draft', [pinRecoverySettingInstance('device', true)], []);
-
-  const oma = (
-    name: string,
-    form: OmaForm,
-    valueType: OmaValueType,
-    enabled: boolean,
-    specs: AssignmentSpec[],
-    tenantId = t.tenantId,
-  ) =>
-    t.addDeviceConfiguration(
-      makeDeviceConfiguration(
-        t,
-        '#microsoft.graph.windows10CustomConfiguration',
-        name,
-        { omaSettings: [omaSetting(pinRecoveryOmaUri(form, tenantId), valueType, enabled)] },
-        assign(specs),
-      ),
-    );
-  oma('OMA - PassportForWork PIN recovery (device)', 'device', 'boolean', true, [
-    { include: (regionGroups[1] as { id: string }).id },
-  ]);
-  oma('OMA - PassportForWork PIN recovery (user)', 'user', 'integer', true, [{ include: deptU(1) }]);
-  oma('OMA - PIN recovery (doc path)', 'doc', 'string', true, [{ include: dept(2) }]);
-  oma(
-    'OMA - PIN recovery (old tenant)',
-    'device',
-    'boolean',
-    true,
-    [{ allDevices: true, filter: { id: filterB, type: 'exclude' } }],
-    t.ids.guid(),
-  );
-  oma('OMA - PIN recovery off (kiosk)', 'device', 'integer', false, [{ include: kiosk.id }]);
-  t.addDeviceConfiguration(
-    makeDeviceConfiguration(
-      t,
-      '#microsoft.graph.windowsIdentityProtectionConfiguration',
-      'Identity protection - WHfB',
-      identityProtectionProperties(true),
-      assign([{ include: dept(4) }]),
-    ),
-  );
-  t.addDeviceConfiguration(
-    makeDeviceConfiguration(
-      t,
-      '#microsoft.graph.windowsIdentityProtectionConfiguration',
-      'Identity protection - no recovery',
-      identityProtectionProperties(false),
-      assign([{ include: dept(0) }, { exclude: exclusions.id }]),
-    ),
-  );
-  t.addIntent(makeIntent(t, 'Account protection (legacy template)', true, assign([{ include: dept(5) }])));
-  t.addIntent(makeIntent(t, 'Account protection (legacy, off)', false, assign([{ include: kiosk.id }])));
-
-  // --- filler -----------------------------------------------------------------------------
-  const fillers = options.fillerPolicies ?? Math.min(200, 20 + Math.floor(n / 1000));
-  for (let i = 0; i < fillers; i++) {
-    const settings = Array.from({ length: r.int(1, 30) }, (_, j) =>
-      unrelatedSettingInstance(`device_vendor_msft_policy_config_filler${i}_setting${j}`, j),
-    );
-    const specs: AssignmentSpec[] = r.chance(0.2)
-      ? []
-      : r.chance(0.3)
-        ? [{ allDevices: true }]
-        : [{ include: dept(r.int(0, departments - 1)) }, ...(r.chance(0.3) ? [{ exclude: kiosk.id }] : [])];
-    sc(`Baseline ${i + 1}`, settings, specs);
-  }
-  for (let i = 0; i < Math.ceil(fillers / 2); i++) {
-    t.addDeviceConfiguration(
-      makeDeviceConfiguration(
-        t,
-        '#microsoft.graph.windows10GeneralConfiguration',
-        `Device restrictions ${i + 1}`,
-        { passwordRequired: true },
-        assign(r.chance(0.5) ? [{ include: allWindows.id }] : [{ include: allRegions.id }]),
-      ),
-    );
-  }
+  addGeneratedPolicies(t, r, {
+    regions: regionGroups.map((g) => g.id),
+    exclusions: exclusions.id,
+    kiosk: kiosk.id,
+    pilotUsers: pilotUsers.id,
+    deptDevices: deptDevices.map((g) => g.id),
+    deptUsers: deptUsers.map((g) => g.id),
+    allWindows: allWindows.id,
+    allRegions: allRegions.id,
+    fillers: options.fillerPolicies ?? Math.min(200, 20 + Math.floor(n / 1000)),
+  });
 
   // --- apps, remediations -------------------------------------------------------------
   t.setPinResetApps(options.pinResetApps ?? 'both');
@@ -395,4 +277,157 @@ export function generateTenant(options: GenerateOptions): Tenant {
   }
   t.addDeviceHealthScript(makeHealthScript(t, 'Unrelated - disk cleanup'));
   return t;
+}
+
+/** Groups the generated policies are assigned to (object ids). */
+export interface PolicyGroupRefs {
+  /** At least two. */
+  regions: string[];
+  exclusions: string;
+  kiosk: string;
+  pilotUsers: string;
+  deptDevices: string[];
+  deptUsers: string[];
+  allWindows: string;
+  allRegions: string;
+  /** Unrelated settings-catalog policies to add. */
+  fillers: number;
+}
+
+/**
+ * Every kind of PIN-recovery policy (settings catalog, Account protection, OMA-URI in every
+ * form, identity protection, intents) with include/exclude/filters and true/false conflicts,
+ * then unrelated filler policies. Shared by the materialized and the streaming generator, so
+ * both tenants carry the same policy set for a seed.
+ */
+export function addGeneratedPolicies(t: Tenant, r: Prng, g: PolicyGroupRefs): void {
+  const departments = g.deptDevices.length;
+  const dept = (k: number) => g.deptDevices[k % departments] as string;
+  const deptU = (k: number) => g.deptUsers[k % departments] as string;
+  const region = (k: number) => g.regions[k] as string;
+
+  // --- PIN recovery policies ------------------------------------------------------------
+  const filterA = t.ids.guid();
+  const filterB = t.ids.guid();
+  const assign = (specs: AssignmentSpec[]): Assignment[] =>
+    specs.map((s) => ({ id: t.ids.guid(), target: assignmentTarget(s), source: 'direct', sourceId: null }));
+  const sc = (
+    name: string,
+    instances: Parameters<typeof policySettings>[0],
+    specs: AssignmentSpec[],
+    accountProtection = false,
+  ) =>
+    t.addConfigurationPolicy(
+      makeConfigurationPolicy(t, name, policySettings(instances), assign(specs), accountProtection),
+    );
+
+  sc(
+    'WHfB - Enable PIN recovery (devices)',
+    [
+      unrelatedSettingInstance(
+        'device_vendor_msft_passportforwork_{tenantid}_policies_usepassportforwork',
+        1,
+      ),
+      pinRecoverySettingInstance('device', true),
+    ],
+    [{ include: region(0) }, { exclude: g.exclusions }],
+  );
+  sc(
+    'Account protection - WHfB',
+    [pinRecoverySettingInstance('device', true), pinRecoverySettingInstance('user', true)],
+    [{ include: g.pilotUsers }],
+    true,
+  );
+  sc(
+    'WHfB - Kiosk (PIN recovery off)',
+    [pinRecoverySettingInstance('device', false)],
+    [{ include: g.kiosk }],
+  );
+  sc(
+    'WHfB - user settings',
+    [pinRecoverySettingInstance('user', true)],
+    [{ allUsers: true, filter: { id: filterA, type: 'include' } }],
+  );
+  sc(
+    'Account protection - legacy (disabled)',
+    [pinRecoverySettingInstance('device', false)],
+    [{ include: dept(3) }, { exclude: g.exclusions }],
+    true,
+  );
+  sc('WHfB - unassigned draft', [pinRecoverySettingInstance('device', true)], []);
+
+  const oma = (
+    name: string,
+    form: OmaForm,
+    valueType: OmaValueType,
+    enabled: boolean,
+    specs: AssignmentSpec[],
+    tenantId = t.tenantId,
+  ) =>
+    t.addDeviceConfiguration(
+      makeDeviceConfiguration(
+        t,
+        '#microsoft.graph.windows10CustomConfiguration',
+        name,
+        { omaSettings: [omaSetting(pinRecoveryOmaUri(form, tenantId), valueType, enabled)] },
+        assign(specs),
+      ),
+    );
+  oma('OMA - PassportForWork PIN recovery (device)', 'device', 'boolean', true, [{ include: region(1) }]);
+  oma('OMA - PassportForWork PIN recovery (user)', 'user', 'integer', true, [{ include: deptU(1) }]);
+  oma('OMA - PIN recovery (doc path)', 'doc', 'string', true, [{ include: dept(2) }]);
+  oma(
+    'OMA - PIN recovery (old tenant)',
+    'device',
+    'boolean',
+    true,
+    [{ allDevices: true, filter: { id: filterB, type: 'exclude' } }],
+    t.ids.guid(),
+  );
+  oma('OMA - PIN recovery off (kiosk)', 'device', 'integer', false, [{ include: g.kiosk }]);
+  t.addDeviceConfiguration(
+    makeDeviceConfiguration(
+      t,
+      '#microsoft.graph.windowsIdentityProtectionConfiguration',
+      'Identity protection - WHfB',
+      identityProtectionProperties(true),
+      assign([{ include: dept(4) }]),
+    ),
+  );
+  t.addDeviceConfiguration(
+    makeDeviceConfiguration(
+      t,
+      '#microsoft.graph.windowsIdentityProtectionConfiguration',
+      'Identity protection - no recovery',
+      identityProtectionProperties(false),
+      assign([{ include: dept(0) }, { exclude: g.exclusions }]),
+    ),
+  );
+  t.addIntent(makeIntent(t, 'Account protection (legacy template)', true, assign([{ include: dept(5) }])));
+  t.addIntent(makeIntent(t, 'Account protection (legacy, off)', false, assign([{ include: g.kiosk }])));
+
+  // --- filler -----------------------------------------------------------------------------
+  const fillers = g.fillers;
+  for (let i = 0; i < fillers; i++) {
+    const settings = Array.from({ length: r.int(1, 30) }, (_, j) =>
+      unrelatedSettingInstance(`device_vendor_msft_policy_config_filler${i}_setting${j}`, j),
+    );
+    const specs: AssignmentSpec[] = r.chance(0.2)
+      ? []
+      : r.chance(0.3)
+        ? [{ allDevices: true }]
+        : [{ include: dept(r.int(0, departments - 1)) }, ...(r.chance(0.3) ? [{ exclude: g.kiosk }] : [])];
+    sc(`Baseline ${i + 1}`, settings, specs);
+  }
+  for (let i = 0; i < Math.ceil(fillers / 2); i++) {
+    t.addDeviceConfiguration(
+      makeDeviceConfiguration(
+        t,
+        '#microsoft.graph.windows10GeneralConfiguration',
+        `Device restrictions ${i + 1}`,
+        { passwordRequired: true },
+        assign(r.chance(0.5) ? [{ include: g.allWindows }] : [{ include: g.allRegions }]),
+      ),
+    );
+  }
 }

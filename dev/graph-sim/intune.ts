@@ -117,9 +117,6 @@ function listManagedDevices(ctx: RouteContext): SimResponse {
   const select = selectList(req);
   if (select) applySelect({}, select, MD_TYPE, MD_PROPERTIES[req.version], true); // 400 early for unknown names
   const filter = managedDeviceFilter(ctx);
-  const all = filter
-    ? tenant.managedDevices.filter((md) => matches(md as unknown as Record<string, unknown>, filter))
-    : tenant.managedDevices;
   const skipRaw = req.query.get('$skip');
   const skip = skipRaw === null ? 0 : Number(skipRaw);
   if (!Number.isInteger(skip) || skip < 0) throw badRequest(`Invalid value for $skip: '${skipRaw}'.`);
@@ -128,9 +125,15 @@ function listManagedDevices(ctx: RouteContext): SimResponse {
     maxTop: pageSizes.managedDevicesMaxTop,
     count: req.version === 'beta' ? 'every' : 'none',
     // $skip past the first page gives an empty page (msgraph-beta-sdk-dotnet#681).
-    skip: skip >= pageSizes.managedDevices ? all.length : skip,
+    skip: skip >= pageSizes.managedDevices ? Number.POSITIVE_INFINITY : skip,
   };
-  const p = page(req, all, opts);
+  const p = page(
+    req,
+    tenant.managedDeviceSeq(),
+    opts,
+    filter ? (md) => matches(md as unknown as Record<string, unknown>, filter) : null,
+    `managedDevices ${JSON.stringify(filter)}`,
+  );
   const value = p.items.map((md) =>
     applySelect(managedDeviceView(md, req.version, true), select, MD_TYPE, MD_PROPERTIES[req.version], true),
   );
@@ -402,7 +405,7 @@ function runStates(ctx: RouteContext): SimResponse {
   const mdExpand = exp[0];
   if (mdExpand?.select) applySelect({}, mdExpand.select, MD_TYPE, MD_PROPERTIES.beta, true);
   const opts: PageOptions = { pageSize: pageSizes.deviceRunStates, maxTop: pageSizes.deviceRunStates };
-  const p = page(req, script.deviceRunStates, opts);
+  const p = page(req, tenant.runStateSeq(script), opts);
   const value = p.items.map(({ managedDeviceId, ...rs }) => {
     const out: Record<string, unknown> = {
       '@odata.type': '#microsoft.graph.deviceHealthScriptDeviceState',

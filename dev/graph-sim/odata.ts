@@ -4,6 +4,8 @@
  * other original query option (graph.md §5).
  */
 
+import { arraySeq, countMatches, type Seq } from './seq.js';
+
 export type GraphVersion = 'v1.0' | 'beta';
 
 export interface SimRequest {
@@ -166,15 +168,17 @@ export interface PageOptions {
   count?: 'every' | 'first' | 'none';
   tips?: boolean;
   tokenStyle?: TokenStyle;
-  /** Start offset from $skip (when the route allows it). */
+  /** Matching items skipped before the first page (from $skip, when the route allows it). */
   skip?: number;
 }
 
 export interface Page<T> {
   items: T[];
-  offset: number;
+  /** The request started the listing (no $skiptoken). */
+  first: boolean;
   nextLink: string | null;
-  total: number;
+  /** Matching items in the whole collection, when a count is asked for; else null. */
+  total: number | null;
 }
 
 export function parseTop(req: SimRequest, opts: PageOptions): number {
@@ -190,19 +194,46 @@ export function parseTop(req: SimRequest, opts: PageOptions): number {
   return Math.min(n, opts.maxTop);
 }
 
-export function page<T>(req: SimRequest, all: readonly T[], opts: PageOptions): Page<T> {
+/**
+ * One page of a collection, scanning from the position the $skiptoken names and keeping the
+ * items `match` accepts (a $filter, a cast). The token is a raw position, so a page costs its
+ * own size whether the collection is an array or rendered on demand; `countKey` names the
+ * filter for a memoized @odata.count.
+ */
+export function page<T>(
+  req: SimRequest,
+  all: readonly T[] | Seq<T>,
+  opts: PageOptions,
+  match: ((item: T) => boolean) | null = null,
+  countKey = '',
+): Page<T> {
+  const seq: Seq<T> = Array.isArray(all) ? arraySeq(all as readonly T[]) : (all as Seq<T>);
   const token = req.query.get('$skiptoken');
-  const offset = token !== null ? decodeSkipToken(token) : (opts.skip ?? 0);
+  const first = token === null;
+  let position = first ? 0 : decodeSkipToken(token);
+  let toSkip = first ? (opts.skip ?? 0) : 0;
   const size = parseTop(req, opts);
-  const items = all.slice(offset, offset + size);
-  const end = offset + items.length;
+  const accepts = (v: T | undefined): v is T => v !== undefined && (!match || match(v));
+  const items: T[] = [];
+  // Skipping past everything (managedDevices' $skip quirk): an empty page without a scan.
+  if (toSkip === Number.POSITIVE_INFINITY) position = seq.length;
+  while (position < seq.length && items.length < size) {
+    const v = seq.at(position++);
+    if (!accepts(v)) continue;
+    if (toSkip > 0) toSkip--;
+    else items.push(v);
+  }
+  // Where the next page would start: the next matching position, if any.
+  while (position < seq.length && !accepts(seq.at(position))) position++;
   let nextLink: string | null = null;
-  if (end < all.length && items.length > 0) {
+  if (position < seq.length && items.length > 0) {
     const params = queryWithoutPaging(req.rawQuery);
-    params.push(`$skiptoken=${encodeSkipToken(end, opts.tokenStyle ?? 'plain')}`);
+    params.push(`$skiptoken=${encodeSkipToken(position, opts.tokenStyle ?? 'plain')}`);
     nextLink = `${req.origin}/${req.version}${req.path}?${params.join('&')}`;
   }
-  return { items, offset, nextLink, total: all.length };
+  const wantsCount = opts.count === 'every' || (opts.count === 'first' && first);
+  const total = wantsCount ? countMatches(seq, match, countKey) : null;
+  return { items, first, nextLink, total };
 }
 
 /** A collection body: @odata.context, optional count/tips, value, nextLink only when more remain. */
@@ -214,7 +245,7 @@ export function collectionBody(
   select?: string[] | null,
 ): Record<string, unknown> {
   const body: Record<string, unknown> = { '@odata.context': contextUrl(req, set, select) };
-  if (opts.count === 'every' || (opts.count === 'first' && p.offset === 0)) body['@odata.count'] = p.total;
+  if (p.total !== null) body['@odata.count'] = p.total;
   if (opts.tips) {
     body['@microsoft.graph.tips'] =
       "This request only returns a subset of the resource's properties. Your app will need to use $select to return non-default properties. To find out what other properties are available for this resource see https://learn.microsoft.com/graph/api/resources/intune-deviceconfigv2-devicemanagementconfigurationpolicy";

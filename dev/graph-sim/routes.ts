@@ -6,7 +6,7 @@
 import type { ThrottleFamily } from './faults.js';
 import type { GraphVersion, SimRequest, SimResponse } from './odata.js';
 import type { Granted } from './permissions.js';
-import type { Tenant } from './tenant.js';
+import type { SimTenant } from './sim-tenant.js';
 
 export interface PageSizes {
   /** managedDevices default page (graph.md §4.1). */
@@ -56,7 +56,7 @@ export interface Quirks {
 export interface RouteContext {
   req: SimRequest;
   params: Record<string, string>;
-  tenant: Tenant;
+  tenant: SimTenant;
   pageSizes: PageSizes;
   quirks: Quirks;
   sentMail: SentMail[];

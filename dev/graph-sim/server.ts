@@ -29,13 +29,14 @@ import {
   Router,
   type SentMail,
 } from './routes.js';
+import type { SimTenant } from './sim-tenant.js';
 import type { Tenant } from './tenant.js';
 
 export type { Budgets, FaultKind, FaultOptions } from './faults.js';
 export type { PageSizes, Quirks, SentMail } from './routes.js';
 
-export interface GraphSimulatorOptions {
-  tenant: Tenant;
+export interface GraphSimulatorOptions<T extends SimTenant = Tenant> {
+  tenant: T;
   ca: DevCa;
   /** 0 or absent: a free port. */
   port?: number;
@@ -86,14 +87,14 @@ export interface SimStats {
   throttledByBudget: number;
 }
 
-export interface GraphSimulator {
+export interface GraphSimulator<T extends SimTenant = Tenant> {
   /** https://localhost:<port> (no version segment). */
   baseUrl: string;
   port: number;
   token: string;
   /** CA certificate to trust (NODE_EXTRA_CA_CERTS). */
   caFile: string;
-  tenant: Tenant;
+  tenant: T;
   stats(): SimStats;
   resetStats(): void;
   /** Every request (bounded to the last 20,000), for header and order assertions. */
@@ -145,7 +146,9 @@ type Outcome =
   | { response: SimResponse; fault: FaultKind | 'budget' | null }
   | { reset: true; fault: FaultKind };
 
-export async function startGraphSimulator(options: GraphSimulatorOptions): Promise<GraphSimulator> {
+export async function startGraphSimulator<T extends SimTenant = Tenant>(
+  options: GraphSimulatorOptions<T>,
+): Promise<GraphSimulator<T>> {
   const { tenant, ca } = options;
   const token = options.token ?? `sim-${randomUUID()}`;
   const clock = options.clock ?? Date.now;

@@ -41,6 +41,8 @@ import {
   unrelatedSettingInstance,
 } from './policies.js';
 import { Prng } from './prng.js';
+import { arraySeq, type Seq } from './seq.js';
+import type { MemberObject, ObjectKind, SimTenant } from './sim-tenant.js';
 
 export * from './model.js';
 export * from './policies.js';
@@ -49,7 +51,7 @@ export const ZERO_GUID = '00000000-0000-0000-0000-000000000000';
 /** A fixed clock, so generated dates (and therefore JSON) do not depend on when tests run. */
 export const DEFAULT_NOW = '2025-06-02T08:00:00.000Z';
 
-export type ObjectKind = 'user' | 'device' | 'group';
+export type { ObjectKind } from './sim-tenant.js';
 
 export interface TenantOptions {
   tenantId?: string;
@@ -60,7 +62,7 @@ export interface TenantOptions {
   now?: string;
 }
 
-export class Tenant {
+export class Tenant implements SimTenant {
   readonly organization: Organization;
   readonly domain: string;
   readonly now: Date;
@@ -196,13 +198,7 @@ export class Tenant {
     return out;
   }
 
-  memberObject(
-    id: string,
-  ):
-    | { kind: 'user'; value: User }
-    | { kind: 'device'; value: EntraDevice }
-    | { kind: 'group'; value: Group }
-    | undefined {
+  memberObject(id: string): MemberObject | undefined {
     const k = id.toLowerCase();
     switch (this.kinds.get(k)) {
       case 'user':
@@ -214,6 +210,24 @@ export class Tenant {
       default:
         return undefined;
     }
+  }
+
+  // --- sequences the routes page through (views of the arrays, so changes show at once) ---
+
+  managedDeviceSeq(): Seq<ManagedDevice> {
+    return arraySeq(this.managedDevices);
+  }
+
+  entraDeviceSeq(): Seq<EntraDevice> {
+    return arraySeq(this.devices);
+  }
+
+  transitiveMemberSeq(groupId: string): Seq<string> {
+    return arraySeq(this.transitiveMembers(groupId));
+  }
+
+  runStateSeq(script: DeviceHealthScript): Seq<DeviceRunState> {
+    return arraySeq(script.deviceRunStates);
   }
 
   // --- adding ----------------------------------------------------------------------------
@@ -239,28 +253,7 @@ export class Tenant {
   addEntraDevice(partial: Partial<EntraDevice> & { displayName: string }): EntraDevice {
     const id = (partial.id ?? this.ids.guid()).toLowerCase();
     const deviceId = (partial.deviceId ?? this.ids.guid()).toLowerCase();
-    const device: EntraDevice = {
-      id,
-      deviceId,
-      displayName: partial.displayName,
-      accountEnabled: partial.accountEnabled ?? true,
-      operatingSystem: partial.operatingSystem ?? 'Windows',
-      operatingSystemVersion: partial.operatingSystemVersion ?? '10.0.22631.4317',
-      trustType: partial.trustType === undefined ? 'AzureAd' : partial.trustType,
-      isCompliant: partial.isCompliant ?? null,
-      isManaged: partial.isManaged ?? null,
-      mdmAppId: partial.mdmAppId ?? null,
-      manufacturer: partial.manufacturer ?? null,
-      model: partial.model ?? null,
-      profileType: partial.profileType ?? 'RegisteredDevice',
-      deviceOwnership: partial.deviceOwnership ?? 'Company',
-      approximateLastSignInDateTime: partial.approximateLastSignInDateTime ?? this.isoDaysAgo(1),
-      registrationDateTime: partial.registrationDateTime ?? this.isoDaysAgo(200),
-      createdDateTime: partial.createdDateTime ?? this.isoDaysAgo(200),
-      physicalIds: partial.physicalIds ?? [],
-      systemLabels: partial.systemLabels ?? [],
-      alternativeSecurityIds: partial.alternativeSecurityIds ?? [],
-    };
+    const device = entraDeviceRecord(partial, id, deviceId, (d) => this.isoDaysAgo(d));
     if (this.devicesById.has(id) || this.devicesByDeviceId.has(deviceId)) {
       throw new Error(`an Entra device with id ${id} or deviceId ${deviceId} already exists`);
     }
@@ -274,65 +267,7 @@ export class Tenant {
   addManagedDevice(partial: Partial<ManagedDevice> & { deviceName: string }): ManagedDevice {
     const id = (partial.id ?? this.ids.guid()).toLowerCase();
     const user = partial.userId ? this.usersById.get(partial.userId) : undefined;
-    const os = partial.operatingSystem ?? 'Windows';
-    const aad = (partial.azureADDeviceId ?? ZERO_GUID).toLowerCase();
-    const owner = partial.managedDeviceOwnerType ?? 'company';
-    const md: ManagedDevice = {
-      id,
-      deviceName: partial.deviceName,
-      managedDeviceName:
-        partial.managedDeviceName ?? `${user?.userPrincipalName.split('@')[0] ?? 'device'}_${os}`,
-      azureADDeviceId: aad,
-      azureActiveDirectoryDeviceId: aad,
-      operatingSystem: os,
-      osVersion: partial.osVersion ?? (os === 'Windows' ? '10.0.22631.4317' : '17.5'),
-      joinType: partial.joinType ?? (os === 'Windows' ? 'azureADJoined' : 'unknown'),
-      complianceState: partial.complianceState ?? 'compliant',
-      managementAgent: partial.managementAgent ?? 'mdm',
-      managementState: partial.managementState ?? 'managed',
-      deviceEnrollmentType:
-        partial.deviceEnrollmentType ?? (os === 'Windows' ? 'windowsAzureADJoin' : 'userEnrollment'),
-      deviceRegistrationState: partial.deviceRegistrationState ?? 'registered',
-      managedDeviceOwnerType: owner,
-      ownerType: partial.ownerType ?? owner,
-      lastSyncDateTime: partial.lastSyncDateTime ?? this.isoDaysAgo(1),
-      enrolledDateTime: partial.enrolledDateTime ?? this.isoDaysAgo(180),
-      complianceGracePeriodExpirationDateTime:
-        partial.complianceGracePeriodExpirationDateTime ?? '9999-12-31T23:59:59Z',
-      userPrincipalName: partial.userPrincipalName ?? user?.userPrincipalName ?? '',
-      userId: partial.userId ?? '',
-      userDisplayName: partial.userDisplayName ?? user?.displayName ?? '',
-      emailAddress: partial.emailAddress ?? user?.mail ?? '',
-      manufacturer: partial.manufacturer ?? 'Microsoft Corporation',
-      model: partial.model ?? 'Surface Laptop 5',
-      serialNumber: partial.serialNumber ?? `SN${id.slice(0, 8).toUpperCase()}`,
-      isEncrypted: partial.isEncrypted ?? true,
-      isSupervised: partial.isSupervised ?? false,
-      azureADRegistered: partial.azureADRegistered ?? aad !== ZERO_GUID,
-      enrollmentProfileName: partial.enrollmentProfileName ?? null,
-      deviceCategoryDisplayName: partial.deviceCategoryDisplayName ?? 'Unknown',
-      skuFamily: partial.skuFamily ?? (os === 'Windows' ? 'Enterprise' : ''),
-      chassisType: partial.chassisType ?? (os === 'Windows' ? 'laptop' : 'phone'),
-      deviceType: partial.deviceType ?? (os === 'Windows' ? 'windowsRT' : 'iPhone'),
-      processorArchitecture: partial.processorArchitecture ?? 'x64',
-      autopilotEnrolled: partial.autopilotEnrolled ?? false,
-      roleScopeTagIds: partial.roleScopeTagIds ?? ['0'],
-      usersLoggedOn:
-        partial.usersLoggedOn ?? (user ? [{ userId: user.id, lastLogOnDateTime: this.isoDaysAgo(1) }] : []),
-      hardwareInformation:
-        partial.hardwareInformation ??
-        (os === 'Windows' ? { tpmVersion: '2.0', operatingSystemEdition: 'Enterprise' } : null),
-      physicalMemoryInBytes: partial.physicalMemoryInBytes ?? 17_179_869_184,
-      ethernetMacAddress: partial.ethernetMacAddress ?? null,
-      udid: partial.udid ?? null,
-      iccid: partial.iccid ?? null,
-      notes: partial.notes ?? null,
-      activationLockBypassCode: partial.activationLockBypassCode ?? null,
-      imei: partial.imei ?? '',
-      jailBroken: partial.jailBroken ?? 'Unknown',
-      exchangeAccessState: partial.exchangeAccessState ?? 'none',
-      phoneNumber: partial.phoneNumber ?? '',
-    };
+    const md = managedDeviceRecord(partial, id, user, (d) => this.isoDaysAgo(d));
     this.managedDevices.push(md);
     this.managedById.set(id, md);
     return md;
@@ -469,6 +404,105 @@ export class Tenant {
     if (!d) throw new Error(`no Entra device with deviceId or id ${deviceId}`);
     return d;
   }
+}
+
+/** An Entra device with every property Graph returns, defaults filled in (shared by both tenant kinds). */
+export function entraDeviceRecord(
+  partial: Partial<EntraDevice> & { displayName: string },
+  id: string,
+  deviceId: string,
+  isoDaysAgo: (days: number) => string,
+): EntraDevice {
+  return {
+    id,
+    deviceId,
+    displayName: partial.displayName,
+    accountEnabled: partial.accountEnabled ?? true,
+    operatingSystem: partial.operatingSystem ?? 'Windows',
+    operatingSystemVersion: partial.operatingSystemVersion ?? '10.0.22631.4317',
+    trustType: partial.trustType === undefined ? 'AzureAd' : partial.trustType,
+    isCompliant: partial.isCompliant ?? null,
+    isManaged: partial.isManaged ?? null,
+    mdmAppId: partial.mdmAppId ?? null,
+    manufacturer: partial.manufacturer ?? null,
+    model: partial.model ?? null,
+    profileType: partial.profileType ?? 'RegisteredDevice',
+    deviceOwnership: partial.deviceOwnership ?? 'Company',
+    approximateLastSignInDateTime: partial.approximateLastSignInDateTime ?? isoDaysAgo(1),
+    registrationDateTime: partial.registrationDateTime ?? isoDaysAgo(200),
+    createdDateTime: partial.createdDateTime ?? isoDaysAgo(200),
+    physicalIds: partial.physicalIds ?? [],
+    systemLabels: partial.systemLabels ?? [],
+    alternativeSecurityIds: partial.alternativeSecurityIds ?? [],
+  };
+}
+
+/** An Intune managed device with every property, defaults filled in (shared by both tenant kinds). */
+export function managedDeviceRecord(
+  partial: Partial<ManagedDevice> & { deviceName: string },
+  id: string,
+  user: User | undefined,
+  isoDaysAgo: (days: number) => string,
+): ManagedDevice {
+  const os = partial.operatingSystem ?? 'Windows';
+  const aad = (partial.azureADDeviceId ?? ZERO_GUID).toLowerCase();
+  const owner = partial.managedDeviceOwnerType ?? 'company';
+  return {
+    id,
+    deviceName: partial.deviceName,
+    managedDeviceName:
+      partial.managedDeviceName ?? `${user?.userPrincipalName.split('@')[0] ?? 'device'}_${os}`,
+    azureADDeviceId: aad,
+    azureActiveDirectoryDeviceId: aad,
+    operatingSystem: os,
+    osVersion: partial.osVersion ?? (os === 'Windows' ? '10.0.22631.4317' : '17.5'),
+    joinType: partial.joinType ?? (os === 'Windows' ? 'azureADJoined' : 'unknown'),
+    complianceState: partial.complianceState ?? 'compliant',
+    managementAgent: partial.managementAgent ?? 'mdm',
+    managementState: partial.managementState ?? 'managed',
+    deviceEnrollmentType:
+      partial.deviceEnrollmentType ?? (os === 'Windows' ? 'windowsAzureADJoin' : 'userEnrollment'),
+    deviceRegistrationState: partial.deviceRegistrationState ?? 'registered',
+    managedDeviceOwnerType: owner,
+    ownerType: partial.ownerType ?? owner,
+    lastSyncDateTime: partial.lastSyncDateTime ?? isoDaysAgo(1),
+    enrolledDateTime: partial.enrolledDateTime ?? isoDaysAgo(180),
+    complianceGracePeriodExpirationDateTime:
+      partial.complianceGracePeriodExpirationDateTime ?? '9999-12-31T23:59:59Z',
+    userPrincipalName: partial.userPrincipalName ?? user?.userPrincipalName ?? '',
+    userId: partial.userId ?? '',
+    userDisplayName: partial.userDisplayName ?? user?.displayName ?? '',
+    emailAddress: partial.emailAddress ?? user?.mail ?? '',
+    manufacturer: partial.manufacturer ?? 'Microsoft Corporation',
+    model: partial.model ?? 'Surface Laptop 5',
+    serialNumber: partial.serialNumber ?? `SN${id.slice(0, 8).toUpperCase()}`,
+    isEncrypted: partial.isEncrypted ?? true,
+    isSupervised: partial.isSupervised ?? false,
+    azureADRegistered: partial.azureADRegistered ?? aad !== ZERO_GUID,
+    enrollmentProfileName: partial.enrollmentProfileName ?? null,
+    deviceCategoryDisplayName: partial.deviceCategoryDisplayName ?? 'Unknown',
+    skuFamily: partial.skuFamily ?? (os === 'Windows' ? 'Enterprise' : ''),
+    chassisType: partial.chassisType ?? (os === 'Windows' ? 'laptop' : 'phone'),
+    deviceType: partial.deviceType ?? (os === 'Windows' ? 'windowsRT' : 'iPhone'),
+    processorArchitecture: partial.processorArchitecture ?? 'x64',
+    autopilotEnrolled: partial.autopilotEnrolled ?? false,
+    roleScopeTagIds: partial.roleScopeTagIds ?? ['0'],
+    usersLoggedOn:
+      partial.usersLoggedOn ?? (user ? [{ userId: user.id, lastLogOnDateTime: isoDaysAgo(1) }] : []),
+    hardwareInformation:
+      partial.hardwareInformation ??
+      (os === 'Windows' ? { tpmVersion: '2.0', operatingSystemEdition: 'Enterprise' } : null),
+    physicalMemoryInBytes: partial.physicalMemoryInBytes ?? 17_179_869_184,
+    ethernetMacAddress: partial.ethernetMacAddress ?? null,
+    udid: partial.udid ?? null,
+    iccid: partial.iccid ?? null,
+    notes: partial.notes ?? null,
+    activationLockBypassCode: partial.activationLockBypassCode ?? null,
+    imei: partial.imei ?? '',
+    jailBroken: partial.jailBroken ?? 'Unknown',
+    exchangeAccessState: partial.exchangeAccessState ?? 'none',
+    phoneNumber: partial.phoneNumber ?? '',
+  };
 }
 
 // --- fluent builder ------------------------------------------------------------------------
@@ -851,10 +885,11 @@ export function makeRunState(
   output: string | null,
   detectionState: DeviceRunState['detectionState'],
   daysAgo = 1,
+  id: string = t.ids.guid(),
 ): DeviceRunState {
   const when = t.isoDaysAgo(daysAgo);
   return {
-    id: t.ids.guid(),
+    id,
     detectionState,
     lastStateUpdateDateTime: when,
     expectedStateUpdateDateTime: null,

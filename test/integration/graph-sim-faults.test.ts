@@ -255,6 +255,12 @@ describe('resetready sim', () => {
     expect(parseSimArgs([]).now).toBeUndefined();
     expect(parseSimArgs(['--now', '2031-02-03T04:05:06+01:00']).now).toBe('2031-02-03T03:05:06.000Z');
     expect(() => parseSimArgs(['--now', 'tomorrow'])).toThrow(/--now must be an ISO 8601/);
+    // Streaming mode takes no value; the tenant is rendered per page instead of held.
+    expect(parseSimArgs(['--streaming', '--devices', '1000000'])).toMatchObject({
+      streaming: true,
+      devices: 1_000_000,
+    });
+    expect(parseSimArgs([]).streaming).toBe(false);
   });
 
   it('prints export lines that reach a working simulator', async () => {
