@@ -7,6 +7,8 @@
  * infra/ (a test checks both).
  */
 
+import { Cron } from 'croner';
+
 export type TrustMode = 'graph' | 'certificate-only';
 
 export interface StorageSettings {
@@ -152,6 +154,30 @@ export type Env = Readonly<Record<string, string | undefined>>;
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const TABLE_PREFIX = /^[A-Za-z][A-Za-z0-9]{0,29}$/;
 
+/**
+ * Why a timer schedule would not run, or null. Azure Functions timers take NCRONTAB with six
+ * fields, seconds first (every six hours is "0 0 *\/6 * * *"), in UTC; the library the local host
+ * schedules with checks every field here, so a bad value stops the app at start naming the
+ * setting instead of failing later inside the timer registration.
+ */
+export function scheduleProblem(name: SettingName, value: string): string | null {
+  const fields = value.split(/\s+/).length;
+  if (fields !== 6) {
+    return `${name} must be an NCRONTAB expression with 6 fields, seconds first, e.g. "0 0 */6 * * *" (got "${value}", ${fields} field${fields === 1 ? '' : 's'})`;
+  }
+  let job: Cron | undefined;
+  try {
+    job = new Cron(value, { mode: '6-part', timezone: 'UTC', paused: true });
+    if (job.nextRun() === null) return `${name} never fires (got "${value}")`;
+    return null;
+  } catch (err) {
+    const why = err instanceof Error ? err.message.replace(/^CronPattern:\s*/, '') : String(err);
+    return `${name} is not a valid NCRONTAB expression (got "${value}"): ${why}`;
+  } finally {
+    job?.stop();
+  }
+}
+
 export function loadConfig(env: Env): Config {
   const problems: string[] = [];
   const str = (name: SettingName): string | undefined => {
@@ -208,18 +234,16 @@ export function loadConfig(env: Env): Config {
     problems.push(`TRUST_MODE must be "graph" or "certificate-only" (got "${modeRaw}")`);
   }
   const schedule = str('COLLECT_SCHEDULE') ?? '0 0 */6 * * *';
-  if (schedule.split(/\s+/).length !== 6) {
-    problems.push(`COLLECT_SCHEDULE must be an NCRONTAB expression with 6 fields (got "${schedule}")`);
-  }
+  const collectProblem = scheduleProblem('COLLECT_SCHEDULE', schedule);
+  if (collectProblem) problems.push(collectProblem);
   const remediationScriptId = str('REMEDIATION_SCRIPT_ID');
   if (remediationScriptId && !GUID.test(remediationScriptId)) {
     problems.push(`REMEDIATION_SCRIPT_ID must be a GUID (got "${remediationScriptId}")`);
   }
 
   const reportSchedule = str('REPORT_SCHEDULE') ?? '0 0 7 * * 1';
-  if (reportSchedule.split(/\s+/).length !== 6) {
-    problems.push(`REPORT_SCHEDULE must be an NCRONTAB expression with 6 fields (got "${reportSchedule}")`);
-  }
+  const reportProblem = scheduleProblem('REPORT_SCHEDULE', reportSchedule);
+  if (reportProblem) problems.push(reportProblem);
   const mailRecipients = (str('REPORT_MAIL_RECIPIENTS') ?? '')
     .split(/[;,]/)
     .map((r) => r.trim())

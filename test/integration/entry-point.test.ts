@@ -145,6 +145,16 @@ describe('deployed entry point (package.json main)', () => {
     expect(loaded.stderr).toContain('STORAGE_CONNECTION_STRING');
     expect(loaded.stderr).toContain('TRUST_MODE must be "graph" or "certificate-only"');
   });
+
+  it('fails at load naming a schedule setting that is not NCRONTAB, before any timer is registered', () => {
+    const loaded = loadEntryPoint(baseEnv({ ...validSettings(), COLLECT_SCHEDULE: '0 0 25 * * *' }));
+    expect(loaded.status).not.toBe(0);
+    expect(loaded.registrations).toBeUndefined();
+    expect(loaded.stderr).toContain(
+      'COLLECT_SCHEDULE is not a valid NCRONTAB expression (got "0 0 25 * * *"): Invalid value for hour: 25',
+    );
+    expect(loaded.stderr).not.toMatch(/^CronPattern/m);
+  });
 });
 
 describe('resetready serve', () => {
