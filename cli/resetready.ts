@@ -2,50 +2,33 @@
 /**
  * `resetready <command>`: the admin's command line. Each command lives in cli/commands/
  * and is loaded only when called, so `parse-dsregcmd` starts fast and needs no settings.
+ * Help is answered here, before a command is loaded: `resetready <command> --help` (or -h)
+ * prints that command's usage and exits 0 without reading settings or starting anything.
  */
-interface CommandModule {
-  run(args: string[]): Promise<number>;
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { COMMANDS, commandHelp, usage } from './help.js';
+import { packageRoot } from './package-root.js';
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string };
+  return pkg.version;
 }
 
-const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandModule> }> = {
-  'parse-dsregcmd': {
-    summary: 'parse-dsregcmd <file|->   parse one dsregcmd /status output and print it as JSON',
-    load: () => import('./commands/parse-dsregcmd.js'),
-  },
-  serve: {
-    summary: "serve [--port P]          run every function locally from this environment's settings",
-    load: () => import('./commands/serve.js'),
-  },
-  collect: {
-    summary: 'collect                   run one inventory collection now and print its summary',
-    load: () => import('./commands/collect.js'),
-  },
-  report: {
-    summary:
-      'report --out DIR [--demo] [--now T]\n' +
-      '                            render the weekly report now (HTML, CSV, JSON, chart PNGs) without sending it',
-    load: () => import('./commands/report.js'),
-  },
-  sim: {
-    summary:
-      'sim [--devices N] [--seed S] [--latency-ms L] [--fault-rate F] [--port P]\n' +
-      '                            start the Microsoft Graph simulator',
-    load: () => import('./commands/sim.js'),
-  },
-};
-
-function usage(): string {
-  return [
-    'usage: resetready <command> [options]',
-    '',
-    'commands:',
-    ...Object.values(COMMANDS).map((c) => `  ${c.summary}`),
-  ].join('\n');
-}
+const isHelp = (a: string) => a === '--help' || a === '-h';
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...args] = argv;
-  if (!name || name === '--help' || name === '-h' || name === 'help') {
+  if (name === '--version' || name === '-V' || name === 'version') {
+    process.stdout.write(`resetready ${version()}\n`);
+    return 0;
+  }
+  if (!name || isHelp(name) || name === 'help') {
+    const topic = name === 'help' ? args[0] : undefined;
+    if (topic && COMMANDS[topic]) {
+      process.stdout.write(`${commandHelp(topic)}\n`);
+      return 0;
+    }
     process.stdout.write(`${usage()}\n`);
     return name ? 0 : 2;
   }
@@ -53,6 +36,10 @@ async function main(argv: string[]): Promise<number> {
   if (!command) {
     process.stderr.write(`resetready: unknown command "${name}"\n\n${usage()}\n`);
     return 2;
+  }
+  if (args.some(isHelp)) {
+    process.stdout.write(`${commandHelp(name)}\n`);
+    return 0;
   }
   return (await command.load()).run(args);
 }

@@ -1,9 +1,11 @@
 /**
  * `resetready parse-dsregcmd <file|->`: lets an admin check what the service will read from one capture.
  * Input is read as bytes so a PowerShell 5.1 `>` redirect (UTF-16LE) parses as-is.
+ * Exit 0 parsed, 1 the input is not dsregcmd output, 2 usage or unreadable input.
  */
 import { readFile } from 'node:fs/promises';
 import { parseDsregcmd } from '../../shared/dsregcmd/parse.js';
+import { hasDsregcmdStructure } from '../../shared/dsregcmd/structure.js';
 
 export interface CommandIo {
   stdin: AsyncIterable<Uint8Array | string>;
@@ -11,7 +13,7 @@ export interface CommandIo {
   stderr: { write(chunk: string): unknown };
 }
 
-const USAGE = 'usage: resetready parse-dsregcmd <file|->   (- reads standard input)\n';
+export const USAGE = 'usage: resetready parse-dsregcmd <file|->   (- reads standard input)\n';
 
 export async function run(args: string[], io: CommandIo = process): Promise<number> {
   if (args.length === 1 && (args[0] === '--help' || args[0] === '-h')) {
@@ -34,6 +36,16 @@ export async function run(args: string[], io: CommandIo = process): Promise<numb
     return 2;
   }
   const status = parseDsregcmd(bytes);
+  if (!hasDsregcmdStructure(status)) {
+    // Exit 1, no JSON: printing joinType notJoined for a PNG would read as a real answer.
+    const what = source === '-' ? 'standard input' : `"${source}"`;
+    io.stderr.write(
+      `parse-dsregcmd: ${what} is not dsregcmd /status output: none of its lines is a dsregcmd field ` +
+        '(such as "AzureAdJoined : YES" or "CanReset : DestructiveOnly"). Capture it with ' +
+        '"dsregcmd /status > status.txt" in the user\'s own session.\n',
+    );
+    return 1;
+  }
   const out = {
     joinType: status.joinType,
     deviceId: status.deviceId,

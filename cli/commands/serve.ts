@@ -4,10 +4,10 @@
  * Runs until SIGINT/SIGTERM. Exit 2 for usage or configuration errors.
  */
 import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
 import { startLocalHost } from '../../dev/host.js';
 import { LocalSettingsError, loadLocalSettings } from '../../dev/local-settings.js';
+import { packageRoot } from '../package-root.js';
 
 export function parseServeArgs(args: string[]): { port: number } | { error: string } {
   let port = 7071;
@@ -25,17 +25,6 @@ export function parseServeArgs(args: string[]): { port: number } | { error: stri
     }
   }
   return { port };
-}
-
-/** The package root: where package.json sits, found upward from this file (src or dist). */
-function packageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) {
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error('package.json not found above cli/commands/serve');
-    dir = parent;
-  }
-  return dir;
 }
 
 export async function run(args: string[]): Promise<number> {

@@ -3,7 +3,7 @@
  * as bytes), and run() is called in-process for the remaining exit-code and output rules.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -87,6 +87,33 @@ describe('spawned bin', () => {
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(/cannot read ".*nope\.txt": ENOENT/);
+  });
+
+  it('parses every real capture in the fixtures with exit 0', () => {
+    for (const name of readdirSync(FIXTURE_DIR)) {
+      const file = join(work, name);
+      writeFileSync(file, fixture(name));
+      const r = spawnCli([file]);
+      expect(r.code, `${name}: ${r.stderr}`).toBe(0);
+      expect(JSON.parse(r.stdout).warnings.join(' ')).not.toMatch(/no dsregcmd fields/);
+    }
+  });
+
+  it.each([
+    ['a PNG image', join(ROOT, 'docs/weekly-report.png')],
+    ['package.json', join(ROOT, 'package.json')],
+    ['the README', join(ROOT, 'README.md')],
+  ])('refuses %s with exit 1, a clear message and no JSON', (_, file) => {
+    const r = spawnCli([file]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/is not dsregcmd \/status output: none of its lines is a dsregcmd field/);
+  });
+
+  it('refuses an empty standard input the same way', () => {
+    const r = spawnCli(['-'], Buffer.alloc(0));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^parse-dsregcmd: standard input is not dsregcmd \/status output/);
   });
 
   it('no argument exits 2 with usage', () => {
