@@ -1,5 +1,5 @@
 /**
- * Starts Azurite (Table and Blob services) from the npm package as a child process, on
+ * Starts Azurite (Table, Blob and Queue services) from the npm package as a child process, on
  * free loopback ports, with telemetry off. Used by the tests (in memory) and `npm start`
  * (data in a git-ignored folder).
  */
@@ -19,6 +19,7 @@ export interface AzuriteOptions {
   inMemory?: boolean;
   tablePort?: number;
   blobPort?: number;
+  queuePort?: number;
   /** Forward Azurite's own output (debugging). */
   verbose?: boolean;
 }
@@ -27,6 +28,9 @@ export interface RunningAzurite {
   connectionString: string;
   tableEndpoint: string;
   blobEndpoint: string;
+  queueEndpoint: string;
+  /** Ports in use, so a test can stop Azurite and start it again in the same place. */
+  ports: { table: number; blob: number; queue: number };
   stop(): Promise<void>;
 }
 
@@ -42,13 +46,14 @@ export function freePort(): Promise<number> {
   });
 }
 
-export function azuriteConnectionString(tablePort: number, blobPort: number): string {
+export function azuriteConnectionString(tablePort: number, blobPort: number, queuePort?: number): string {
   return [
     'DefaultEndpointsProtocol=http',
     `AccountName=${AZURITE_ACCOUNT}`,
     `AccountKey=${AZURITE_KEY}`,
     `BlobEndpoint=http://127.0.0.1:${blobPort}/${AZURITE_ACCOUNT}`,
     `TableEndpoint=http://127.0.0.1:${tablePort}/${AZURITE_ACCOUNT}`,
+    ...(queuePort ? [`QueueEndpoint=http://127.0.0.1:${queuePort}/${AZURITE_ACCOUNT}`] : []),
   ].join(';');
 }
 
@@ -83,7 +88,7 @@ export async function startAzurite(opts: AzuriteOptions = {}): Promise<RunningAz
   const script = join(dirname(require.resolve('azurite/package.json')), 'dist/src/azurite.js');
   const tablePort = opts.tablePort ?? (await freePort());
   const blobPort = opts.blobPort ?? (await freePort());
-  const queuePort = await freePort();
+  const queuePort = opts.queuePort ?? (await freePort());
   const args = [
     script,
     '--disableTelemetry',
@@ -114,11 +119,13 @@ export async function startAzurite(opts: AzuriteOptions = {}): Promise<RunningAz
     child.stdout?.pipe(process.stdout);
     child.stderr?.pipe(process.stderr);
   }
-  await waitForListening(child, [tablePort, blobPort], 30_000);
+  await waitForListening(child, [tablePort, blobPort, queuePort], 30_000);
   return {
-    connectionString: azuriteConnectionString(tablePort, blobPort),
+    connectionString: azuriteConnectionString(tablePort, blobPort, queuePort),
     tableEndpoint: `http://127.0.0.1:${tablePort}/${AZURITE_ACCOUNT}`,
     blobEndpoint: `http://127.0.0.1:${blobPort}/${AZURITE_ACCOUNT}`,
+    queueEndpoint: `http://127.0.0.1:${queuePort}/${AZURITE_ACCOUNT}`,
+    ports: { table: tablePort, blob: blobPort, queue: queuePort },
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();

@@ -5,19 +5,30 @@
  *  - serves every httpTrigger at /api/<route> with the host's route templates, methods and
  *    auth levels (function/admin need a key: `code` query or x-functions-key header);
  *  - fires every timerTrigger on its NCRONTAB schedule (6 fields, UTC like Azure);
- *  - answers GET /admin/functions and POST /admin/functions/<name> (202, runs it now).
+ *  - runs every queueTrigger with the in-process QueueRunner (shared/queue/runner.ts) against
+ *    the queues its `connection` names, with host.json's `extensions.queues` (batch size,
+ *    retry visibility, maxDequeueCount and the move to `<queue>-poison`), as the host would;
+ *  - answers GET /admin/functions and POST /admin/functions/<name> (202, runs it now), and, for
+ *    local tooling, GET /admin/queues (counts) and POST /admin/queues/drain (waits until the
+ *    queues are empty and nothing runs; answers the drain result).
  * Each invocation gets a real InvocationContext whose logs go to `log`, prefixed by the
  * function name. Request and response bodies, query strings and keys are never logged.
  */
 import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { format } from 'node:util';
 import type { Cookie, HttpResponseInit, Timer } from '@azure/functions';
+import { DefaultAzureCredential } from '@azure/identity';
+import { QueueServiceClient } from '@azure/storage-queue';
 import { Cron } from 'croner';
+import { AzureQueues } from '../shared/queue/azure.js';
+import { queueHostSettings } from '../shared/queue/host-settings.js';
+import { type DrainResult, QueueRunner, type QueueTriggerMetadata } from '../shared/queue/runner.js';
 import {
   type BindingMetadata,
   installRecordingCore,
@@ -38,11 +49,15 @@ export interface LocalHostOptions {
   routePrefix?: string;
   /** Interface to listen on; default 127.0.0.1 (a dev host is not for the network). */
   hostname?: string;
+  /** host.json of the app (queue settings); default host.json beside the entry point's package. */
+  hostJsonPath?: string;
+  /** Seconds a running queue message stays invisible (renewed); default 60. */
+  queueLeaseSeconds?: number;
 }
 
 export interface FunctionInfo {
   name: string;
-  kind: 'http' | 'timer' | 'other';
+  kind: 'http' | 'timer' | 'queue' | 'other';
   triggerType: string;
   route?: string;
   methods?: string[];
@@ -51,6 +66,9 @@ export interface FunctionInfo {
   schedule?: string;
   resolvedSchedule?: string;
   runOnStartup?: boolean;
+  /** queueTrigger: the queue and the connection setting it names. */
+  queueName?: string;
+  connection?: string;
 }
 
 export interface LocalHost {
@@ -59,6 +77,8 @@ export interface LocalHost {
   functions: FunctionInfo[];
   /** Runs a non-HTTP function now (timers get a Timer object); resolves with its result. */
   invoke(name: string): Promise<unknown>;
+  /** Runs the queue triggers until their queues are empty and nothing is in flight. */
+  drainQueues(timeoutMs?: number): Promise<DrainResult>;
   stop(): Promise<void>;
 }
 
@@ -231,6 +251,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   const timers = new Map<string, TimerFunction>();
   const functions: FunctionInfo[] = [];
   const inFlight = new Set<Promise<unknown>>();
+  const queueRegs: { reg: Registration; queueName: string; connection: string }[] = [];
 
   for (const reg of core.registrations) {
     const trigger = triggerOf(reg.metadata);
@@ -259,8 +280,13 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
         resolvedSchedule: schedule,
         runOnStartup: trigger.runOnStartup === true,
       });
+    } else if (trigger && triggerType === 'queueTrigger') {
+      const queueName = resolveSettingReferences(String(trigger.queueName ?? ''), process.env);
+      const connection = String(trigger.connection ?? 'AzureWebJobsStorage');
+      queueRegs.push({ reg, queueName, connection });
+      functions.push({ name: reg.name, kind: 'queue', triggerType, queueName, connection });
     } else {
-      // Queue, blob, ... triggers need their services; they stay invocable through the admin API.
+      // Blob, ... triggers need their services; they stay invocable through the admin API.
       functions.push({ name: reg.name, kind: 'other', triggerType });
       log(
         `[host] ${reg.name}: ${triggerType} is not triggered by the local host; use POST /admin/functions/${reg.name}`,
@@ -268,6 +294,46 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     }
   }
   httpFunctions.sort((a, b) => compareSpecificity(a.route, b.route));
+
+  // Queue triggers: one runner per connection, fed the registered handlers themselves.
+  const queueSettings = queueHostSettings(
+    readHostJson(options.hostJsonPath ?? defaultHostJson(options.entryPoint)),
+  );
+  const runners: QueueRunner[] = [];
+  for (const [connection, regs] of groupBy(queueRegs, (q) => q.connection)) {
+    const queues = queuesForConnection(connection, process.env, log);
+    runners.push(
+      new QueueRunner({
+        ...queueSettings,
+        queues,
+        leaseSeconds: options.queueLeaseSeconds ?? 60,
+        log,
+        bindings: regs.map(({ reg, queueName }) => ({
+          name: reg.name,
+          queue: queueName,
+          handle: (input, triggerMetadata) =>
+            track(
+              Promise.resolve().then(() =>
+                reg.handler(input, newQueueContext(reg, triggerOf(reg.metadata), triggerMetadata)),
+              ),
+            ),
+        })),
+      }),
+    );
+  }
+
+  const newQueueContext = (
+    reg: Registration,
+    trigger: BindingMetadata | undefined,
+    meta: QueueTriggerMetadata,
+  ) =>
+    new functionsLib.InvocationContext({
+      functionName: reg.name,
+      invocationId: randomUUID(),
+      logHandler: (level, ...args) => log(`[${reg.name}] ${level}: ${format(...args)}`),
+      triggerMetadata: { ...meta },
+      ...(trigger ? { options: { trigger: trigger as never } } : {}),
+    });
 
   const newContext = (reg: Registration, trigger: BindingMetadata | undefined) =>
     new functionsLib.InvocationContext({
@@ -341,6 +407,9 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
       });
     }
 
+    if (segments[0]?.toLowerCase() === 'admin' && segments[1]?.toLowerCase() === 'queues') {
+      return handleQueuesAdmin(req, res, url, method, segments.slice(2));
+    }
     if (segments[0]?.toLowerCase() === 'admin' && segments[1]?.toLowerCase() === 'functions') {
       return handleAdmin(req, res, url, method, segments.slice(2));
     }
@@ -413,6 +482,49 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     }
   };
 
+  const drainQueues = async (timeoutMs = 120_000): Promise<DrainResult> => {
+    const results = await Promise.all(runners.map((r) => r.drain({ timeoutMs })));
+    return results.reduce<DrainResult>(
+      (a, r) => ({
+        drained: a.drained && r.drained,
+        processed: a.processed + r.processed,
+        failed: a.failed + r.failed,
+        poisoned: a.poisoned + r.poisoned,
+        remaining: a.remaining + r.remaining,
+      }),
+      { drained: true, processed: 0, failed: 0, poisoned: 0, remaining: 0 },
+    );
+  };
+
+  const handleQueuesAdmin = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    method: string,
+    rest: string[],
+  ): Promise<number> => {
+    if (!hasKey(req, url)) {
+      return sendJson(res, 401, {
+        error: { code: 'unauthorized', message: 'the admin API needs the function key' },
+      });
+    }
+    await readAll(req);
+    if (rest.length === 0 && method === 'GET') {
+      const counts = await Promise.all(runners.map((r) => r.remaining().catch(() => -1)));
+      return sendJson(res, 200, {
+        queues: functions.filter((f) => f.kind === 'queue').map((f) => f.queueName),
+        messages: counts.reduce((a, b) => (a < 0 || b < 0 ? -1 : a + b), 0),
+      });
+    }
+    if (rest.length === 1 && rest[0]?.toLowerCase() === 'drain') {
+      if (method !== 'POST') return sendJson(res, 405, methodNotAllowed('POST'), { allow: 'POST' });
+      const timeout = Number(url.searchParams.get('timeoutSeconds') ?? '120');
+      const result = await drainQueues(Number.isFinite(timeout) && timeout > 0 ? timeout * 1000 : 120_000);
+      return sendJson(res, result.drained ? 200 : 504, result);
+    }
+    return sendNotFound(res);
+  };
+
   const handleAdmin = async (
     req: IncomingMessage,
     res: ServerResponse,
@@ -467,9 +579,10 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   const port = (server.address() as AddressInfo).port;
   const baseUrl = `http://localhost:${port}`;
 
-  // Timers start once the HTTP side is up, so a runOnStartup function can call the routes.
+  // Timers and queue triggers start once the HTTP side is up, so they can call the routes.
   try {
     for (const t of timers.values()) startTimer(t, runTimer, runLogged);
+    for (const r of runners) r.start();
   } catch (err) {
     stopTimers(timers);
     await closeServer(server);
@@ -483,8 +596,10 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     key,
     functions,
     invoke,
+    drainQueues,
     async stop() {
       stopTimers(timers);
+      await Promise.all(runners.map((r) => r.stop()));
       await closeServer(server);
       await Promise.allSettled([...inFlight]);
     },
@@ -567,11 +682,68 @@ function describeFunction(f: FunctionInfo, baseUrl: string, routePrefix: string)
     const prefix = routePrefix ? `/${routePrefix}` : '';
     return `${f.name}: [${f.methods?.join(',')}] ${baseUrl}${prefix}/${f.route} (${f.authLevel})`;
   }
+  if (f.kind === 'queue') return `${f.name}: queue ${f.queueName} (connection ${f.connection})`;
   if (f.kind === 'timer') {
     const resolved = f.resolvedSchedule !== f.schedule ? ` = ${f.resolvedSchedule}` : '';
     return `${f.name}: timer ${f.schedule}${resolved}${f.runOnStartup ? ' (runOnStartup)' : ''}`;
   }
   return `${f.name}: ${f.triggerType}`;
+}
+
+function defaultHostJson(entryPoint: string): string {
+  let dir = dirname(entryPoint.startsWith('file:') ? fileURLToPath(entryPoint) : resolve(entryPoint));
+  while (!existsSync(join(dir, 'host.json'))) {
+    const parent = dirname(dir);
+    if (parent === dir) return join(process.cwd(), 'host.json');
+    dir = parent;
+  }
+  return join(dir, 'host.json');
+}
+
+function readHostJson(file: string): unknown {
+  if (!existsSync(file)) return {};
+  return JSON.parse(readFileSync(file, 'utf8'));
+}
+
+function groupBy<T, K>(items: readonly T[], key: (t: T) => K): Map<K, T[]> {
+  const out = new Map<K, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const list = out.get(k);
+    if (list) list.push(item);
+    else out.set(k, [item]);
+  }
+  return out;
+}
+
+/**
+ * The queue service a trigger's `connection` names, resolved as the host does: a connection
+ * string in the setting itself, else `<connection>__queueServiceUri` with DefaultAzureCredential.
+ * Locally, when neither is set, the app's own STORAGE_CONNECTION_STRING (the queues it sends
+ * to) is used, and said so.
+ */
+export function queuesForConnection(
+  connection: string,
+  env: Readonly<Record<string, string | undefined>>,
+  log: (line: string) => void = () => {},
+): AzureQueues {
+  const settings = { tablePrefix: env.TABLE_PREFIX ?? 'rr' };
+  const direct = env[connection]?.trim();
+  if (direct) return AzureQueues.fromSettings({ ...settings, connectionString: direct });
+  const uri = env[`${connection}__queueServiceUri`]?.trim() ?? env[`${connection}__serviceUri`]?.trim();
+  if (uri) {
+    return new AzureQueues(settings, new QueueServiceClient(uri, new DefaultAzureCredential()));
+  }
+  const app = env.STORAGE_CONNECTION_STRING?.trim();
+  if (app) {
+    log(
+      `[host] queue connection ${connection} is not set; using STORAGE_CONNECTION_STRING, as the app sends there`,
+    );
+    return AzureQueues.fromSettings({ ...settings, connectionString: app });
+  }
+  throw new Error(
+    `queue triggers name the connection ${connection}: set ${connection} (a connection string) or ${connection}__queueServiceUri`,
+  );
 }
 
 /** Error name and where it was thrown; never the message, which may quote a body (e.g. JSON.parse). */

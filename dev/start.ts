@@ -141,6 +141,8 @@ async function main(): Promise<void> {
       ...process.env,
       NODE_EXTRA_CA_CERTS: ca.certFile,
       STORAGE_CONNECTION_STRING: azurite.connectionString,
+      // The queue triggers' connection (in Azure an identity-based one, see infra/).
+      RESETREADY_QUEUES: azurite.connectionString,
       GRAPH_BASE_URL: sim.baseUrl,
       GRAPH_ACCESS_TOKEN: sim.token,
       GRAPH_TENANT_ID: tenant.tenantId,
@@ -189,6 +191,10 @@ async function main(): Promise<void> {
       else console.error(`demo upload from ${d.name} failed: ${res.status ?? res.error}`);
     }),
   );
+
+  // Each upload queued its device's recompute: show the fleet once the workers are done.
+  const drained = await fetch(`${url}/admin/queues/drain?timeoutSeconds=120`, { method: 'POST', headers });
+  if (!drained.ok) console.error(`the queues did not drain in time (${drained.status}); see the log above`);
 
   const summary = (await (await fetch(`${url}/api/summary`, { headers })).json().catch(() => null)) as {
     totals?: { devices?: number };

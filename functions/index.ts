@@ -8,13 +8,16 @@ import { alertsEntitySet } from '../shared/alerts/entity-set.js';
 import { collectionMaxAgeHours } from '../shared/collection/schedule.js';
 import { CollectionStore } from '../shared/collection/store.js';
 import { loadConfig } from '../shared/config.js';
-import { recomputeAfterCollection, recomputeDevice } from '../shared/freshness/index.js';
+import { recomputeAfterCollection } from '../shared/freshness/index.js';
+import { RECOMPUTE_WORK, recomputeMessage } from '../shared/recompute/messages.js';
+import { recomputeWorker } from '../shared/recompute/worker.js';
 import { registerAlerts } from './alerts.js';
 import { registerCollectInventory } from './collect-inventory.js';
 import { registerDevices } from './devices.js';
 import { registerFeed } from './feed.js';
 import { registerHealth } from './health.js';
 import { registerIngestReport } from './ingest-report.js';
+import { registerQueueWorkers } from './queues.js';
 import { buildServices } from './services.js';
 import { registerSummary } from './summary.js';
 import { registerLatestReport, registerWeeklyReport, weeklyReportDeps } from './weekly-report.js';
@@ -31,15 +34,20 @@ const postureOptions = {
   dailyRetentionDays: config.posture.snapshotRetentionDays,
 };
 
-// Uploads: the device's posture and the fleet summary follow each accepted report.
+// Uploads: each accepted report asks for its device's recompute on the queue; the queue
+// worker re-evaluates the device's posture and moves the fleet summary.
 registerIngestReport({
   trust: config.trust,
   directory: services.directory,
   store: services.reports,
   afterAccept: async (report) => {
-    await recomputeDevice(services, report.deviceId, new Date(), postureOptions);
+    await services.queues.send(
+      RECOMPUTE_WORK,
+      recomputeMessage.create({ deviceId: report.deviceId.toLowerCase(), reason: 'upload' }),
+    );
   },
 });
+registerQueueWorkers([recomputeWorker({ ...services, options: postureOptions })], config.storage);
 
 // Collection, then the full posture recompute, then the alerts that read it.
 const alerts = registerAlerts({ config, tables: services.tables, graph: services.mailGraph });

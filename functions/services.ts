@@ -3,10 +3,13 @@
  * entry point (functions/index.ts), the CLI and the tests all wire the product through this,
  * so what is tested is what is deployed.
  */
+import type { TokenCredential } from '@azure/core-auth';
+import { DefaultAzureCredential } from '@azure/identity';
 import type { Config } from '../shared/config.js';
 import { createGraphPort } from '../shared/graph/client.js';
 import type { GraphPort } from '../shared/graph/port.js';
 import { PostureStore } from '../shared/posture-store/store.js';
+import { AzureQueues } from '../shared/queue/azure.js';
 import { TableReportStore } from '../shared/storage/report-store.js';
 import { createTableProvider, type TableProvider } from '../shared/storage/tables.js';
 import {
@@ -18,6 +21,8 @@ import {
 export interface Services {
   config: Config;
   tables: TableProvider;
+  /** Storage queues (send, and what the in-process runner needs). */
+  queues: AzureQueues;
   graph: GraphPort;
   /**
    * Graph for sendMail only: no transport retries, because the notifier retries whole sends
@@ -32,7 +37,11 @@ export interface Services {
 }
 
 export function buildServices(config: Config): Services {
-  const tables = createTableProvider(config.storage);
+  // One credential for every storage client (it caches tokens), only when there is no
+  // connection string; created lazily so loading the app never touches Azure.
+  const credential = config.storage.connectionString ? undefined : lazyCredential();
+  const tables = createTableProvider(config.storage, credential);
+  const queues = AzureQueues.fromSettings(config.storage, credential);
   const graph = createGraphPort(config.graph);
   const mailGraph = createGraphPort({ ...config.graph, maxRetries: 0 });
   const directory =
@@ -46,10 +55,22 @@ export function buildServices(config: Config): Services {
   return {
     config,
     tables,
+    queues,
     graph,
     mailGraph,
     directory,
     reports: new TableReportStore(tables),
     posture: new PostureStore(tables),
+  };
+}
+
+/** A DefaultAzureCredential built on the first token request. */
+function lazyCredential(): TokenCredential {
+  let credential: DefaultAzureCredential | undefined;
+  return {
+    getToken(scopes, options) {
+      credential ??= new DefaultAzureCredential();
+      return credential.getToken(scopes, options);
+    },
   };
 }

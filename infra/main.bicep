@@ -178,6 +178,8 @@ var productSettings = {
   STORAGE_CONNECTION_STRING: ''
   STORAGE_ACCOUNT_NAME: storage.outputs.name
   STORAGE_TABLE_ENDPOINT: 'https://${storage.outputs.name}.table.${environment().suffixes.storage}'
+  // The queues the app sends to; the queue triggers read the same ones (RESETREADY_QUEUES__*).
+  STORAGE_QUEUE_ENDPOINT: storage.outputs.queueEndpoint
   TABLE_PREFIX: tablePrefix
   // Graph: the user-assigned identity (GRAPH_CLIENT_ID) with the app roles below.
   GRAPH_BASE_URL: graphBaseUrl
@@ -226,6 +228,7 @@ module functionApp 'modules/function-app.bicep' = {
     identityClientId: identity.outputs.clientId
     storageAccountName: storage.outputs.name
     storageBlobEndpoint: storage.outputs.blobEndpoint
+    storageQueueEndpoint: storage.outputs.queueEndpoint
     deploymentContainerName: deploymentContainerName
     applicationInsightsConnectionString: monitoring.outputs.connectionString
     productSettings: productSettings

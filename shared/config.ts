@@ -18,7 +18,12 @@ export interface StorageSettings {
   accountName?: string;
   /** Override for the table endpoint (sovereign clouds); default https://<account>.table.core.windows.net */
   tableEndpoint?: string;
-  /** Prefix for every table name; lets several deployments or test runs share one account. */
+  /** Override for the queue endpoint (sovereign clouds); default https://<account>.queue.core.windows.net */
+  queueEndpoint?: string;
+  /**
+   * Prefix for every table name; lets several deployments or test runs share one account.
+   * Queue names derive from it too (lower-cased, see shared/queue/names.ts).
+   */
   tablePrefix: string;
 }
 
@@ -116,6 +121,7 @@ export const SETTING_NAMES = [
   'STORAGE_CONNECTION_STRING',
   'STORAGE_ACCOUNT_NAME',
   'STORAGE_TABLE_ENDPOINT',
+  'STORAGE_QUEUE_ENDPOINT',
   'TABLE_PREFIX',
   'GRAPH_BASE_URL',
   'GRAPH_ACCESS_TOKEN',
@@ -278,6 +284,7 @@ export function loadConfig(env: Env): Config {
       connectionString,
       accountName,
       tableEndpoint: str('STORAGE_TABLE_ENDPOINT'),
+      queueEndpoint: str('STORAGE_QUEUE_ENDPOINT'),
       tablePrefix,
     },
     graph: {

@@ -9,6 +9,8 @@ param identityId string
 param identityClientId string
 param storageAccountName string
 param storageBlobEndpoint string
+@description('Queue service URI of the account the app sends work to (its queue triggers read it).')
+param storageQueueEndpoint string
 param deploymentContainerName string
 param applicationInsightsConnectionString string
 @description('ResetReady settings (shared/config.ts), name to value.')
@@ -43,6 +45,12 @@ var hostSettings = {
   // The app's storage client uses DefaultAzureCredential without options: with only a
   // user-assigned identity on the site, this variable tells it which one to use.
   AZURE_CLIENT_ID: identityClientId
+  // The queue triggers' identity-based connection (functions/queues.ts QUEUE_CONNECTION).
+  // Learn, "Azure Queue storage trigger", identity-based connections: <CONNECTION>__queueServiceUri,
+  // with __credential and __clientId for a user-assigned identity.
+  RESETREADY_QUEUES__queueServiceUri: storageQueueEndpoint
+  RESETREADY_QUEUES__credential: 'managedidentity'
+  RESETREADY_QUEUES__clientId: identityClientId
 }
 
 resource functionApp 'Microsoft.Web/sites@2024-04-01' = {

@@ -12,7 +12,12 @@ var roles = {
   monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'
 }
 // Blob Data Owner: the Functions host (AzureWebJobsStorage: leases, deployment package).
-// Table Data Contributor: our repositories. Queue Data Contributor: the host's internal queues.
+// Table Data Contributor: our repositories.
+// Queue Data Contributor: the host's internal queues, and our work queues: the app creates them
+// on first use and sends to them, the queue triggers read, delete and move failed messages to
+// `<queue>-poison` (Learn lists Queue Data Reader + Message Processor for a trigger and
+// Contributor or Message Sender for sending; Contributor covers all of it on this one account,
+// including creating the queues, which Message Processor/Sender cannot).
 var storageRoles = [roles.storageBlobDataOwner, roles.storageTableDataContributor, roles.storageQueueDataContributor]
 
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {

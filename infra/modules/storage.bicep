@@ -1,5 +1,5 @@
-// Tables (reports, devices, posture, nonces, ...) and blobs (deployment package, large raw
-// text). Shared keys are off: every caller uses Entra ID and data-plane roles.
+// Tables (reports, devices, posture, nonces, ...), queues (durable work: device recomputes,
+// collection steps) and blobs (deployment package, report history). Shared keys are off: every caller uses Entra ID and data-plane roles.
 param name string
 param location string
 param tags object = {}
@@ -43,3 +43,4 @@ output id string = storage.id
 output name string = storage.name
 output blobEndpoint string = storage.properties.primaryEndpoints.blob
 output tableEndpoint string = storage.properties.primaryEndpoints.table
+output queueEndpoint string = storage.properties.primaryEndpoints.queue

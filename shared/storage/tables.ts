@@ -3,6 +3,7 @@
  * use, once per process: creating on every call would double the round trips of the
  * hot ingest path.
  */
+import type { TokenCredential } from '@azure/core-auth';
 import { TableClient, type TableServiceClientOptions } from '@azure/data-tables';
 import { DefaultAzureCredential } from '@azure/identity';
 import type { StorageSettings } from '../config.js';
@@ -31,7 +32,11 @@ function isHttpEndpoint(connectionString: string): boolean {
   );
 }
 
-export function createTableClient(settings: StorageSettings, name: string): TableClient {
+export function createTableClient(
+  settings: StorageSettings,
+  name: string,
+  credential?: TokenCredential,
+): TableClient {
   if (settings.connectionString) {
     // Plain http is only ever Azurite; real accounts are https and must stay so.
     const options: TableServiceClientOptions = isHttpEndpoint(settings.connectionString)
@@ -41,12 +46,13 @@ export function createTableClient(settings: StorageSettings, name: string): Tabl
   }
   if (settings.accountName) {
     const endpoint = settings.tableEndpoint ?? `https://${settings.accountName}.table.core.windows.net`;
-    return new TableClient(endpoint, name, new DefaultAzureCredential());
+    return new TableClient(endpoint, name, credential ?? new DefaultAzureCredential());
   }
   throw new Error('StorageSettings need a connectionString or an accountName');
 }
 
-export function createTableProvider(settings: StorageSettings): TableProvider {
+/** `credential`: the app's one DefaultAzureCredential (services.ts); one per client otherwise. */
+export function createTableProvider(settings: StorageSettings, credential?: TokenCredential): TableProvider {
   // The promise (not the client) is cached so concurrent first callers share one create.
   const ready = new Map<string, Promise<TableClient>>();
   return {
@@ -54,7 +60,7 @@ export function createTableProvider(settings: StorageSettings): TableProvider {
       const name = tableName(settings, logicalName);
       let p = ready.get(name);
       if (!p) {
-        const client = createTableClient(settings, name);
+        const client = createTableClient(settings, name, credential);
         // createTable already tolerates TableAlreadyExists (409) in @azure/data-tables.
         p = client.createTable().then(() => client);
         // A failed create must not poison the cache: the next caller tries again.

@@ -21,7 +21,8 @@ type Expected =
       name: string;
       http: { route: string; methods: string[]; authLevel: 'anonymous' | 'function' | 'admin' };
     }
-  | { name: string; timer: { schedule: string; runOnStartup?: boolean } };
+  | { name: string; timer: { schedule: string; runOnStartup?: boolean } }
+  | { name: string; queue: { queueName: string; connection: string } };
 
 const EXPECTED: Expected[] = [
   { name: 'ingestReport', http: { route: 'reports', methods: ['POST'], authLevel: 'anonymous' } },
@@ -35,6 +36,12 @@ const EXPECTED: Expected[] = [
   { name: 'latestReport', http: { route: 'reports/latest', methods: ['GET'], authLevel: 'function' } },
   // A platform health probe carries no key; it answers only statuses and ages.
   { name: 'health', http: { route: 'health', methods: ['GET'], authLevel: 'anonymous' } },
+  // Queue names = `<TABLE_PREFIX lower case>-<work>`; TABLE_PREFIX is ENTRY_PREFIX below.
+  { name: 'recomputePosture', queue: { queueName: 'QUEUE-recompute', connection: 'RESETREADY_QUEUES' } },
+  {
+    name: 'recomputePosturePoison',
+    queue: { queueName: 'QUEUE-recompute-poison', connection: 'RESETREADY_QUEUES' },
+  },
 ];
 
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -125,6 +132,11 @@ describe('deployed entry point (package.json main)', () => {
           (_, n: string) => process.env[n] ?? `%${n}%`,
         );
         return { name: r.name, timer: { schedule, ...(t.runOnStartup ? { runOnStartup: true } : {}) } };
+      }
+      if (t?.type === 'queueTrigger') {
+        // The prefix is per test run; compare the part after it.
+        const queueName = String(t.queueName).replace(/^[a-z0-9]+-/, 'QUEUE-');
+        return { name: r.name, queue: { queueName, connection: String(t.connection) } };
       }
       return { name: r.name, unexpectedTrigger: t?.type } as unknown as Expected;
     });

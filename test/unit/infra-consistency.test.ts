@@ -6,6 +6,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { QUEUE_CONNECTION } from '../../functions/queues.js';
 import { SETTING_NAMES } from '../../shared/config.js';
 import { endpointPermissionFor, GRAPH_ENDPOINT_PERMISSIONS } from '../../shared/graph-permissions.js';
 
@@ -101,6 +102,35 @@ describe('app settings', () => {
   });
 });
 
+describe('queues', () => {
+  const host = entries(bicepVarBlock(functionApp, 'hostSettings'));
+  const settings = entries(bicepVarBlock(main, 'productSettings'));
+
+  it('the queue triggers connect with the identity, to the queue endpoint the app sends to', () => {
+    expect(QUEUE_CONNECTION).toBe('RESETREADY_QUEUES');
+    expect(host.get(`${QUEUE_CONNECTION}__queueServiceUri`)).toBe('storageQueueEndpoint');
+    expect(host.get(`${QUEUE_CONNECTION}__credential`)).toBe("'managedidentity'");
+    expect(host.get(`${QUEUE_CONNECTION}__clientId`)).toBe('identityClientId');
+    // No connection string under the connection's own name.
+    expect(host.has(QUEUE_CONNECTION)).toBe(false);
+    expect(settings.get('STORAGE_QUEUE_ENDPOINT')).toBe('storage.outputs.queueEndpoint');
+    expect(main).toMatch(/storageQueueEndpoint: storage\.outputs\.queueEndpoint/);
+    expect(storage).toMatch(/^output queueEndpoint string = storage\.properties\.primaryEndpoints\.queue$/m);
+  });
+
+  it('host.json sets the queue trigger: base64 messages, 5 dequeues before poison, 30 s between retries', () => {
+    const hostJson = JSON.parse(read('host.json')) as { extensions: { queues: Record<string, unknown> } };
+    expect(hostJson.extensions.queues).toEqual({
+      batchSize: 16,
+      newBatchThreshold: 8,
+      visibilityTimeout: '00:00:30',
+      maxDequeueCount: 5,
+      maxPollingInterval: '00:00:02',
+      messageEncoding: 'base64',
+    });
+  });
+});
+
 describe('Function App', () => {
   it('runs on Flex Consumption with Node 22', () => {
     expect(functionApp).toMatch(/tier: 'FlexConsumption'\s+name: 'FC1'/);
@@ -132,11 +162,12 @@ describe('storage', () => {
     }
   });
 
-  it('grants the identity Table Data Contributor and Blob Data Owner on the account', () => {
+  it('grants the identity Table Data Contributor, Queue Data Contributor and Blob Data Owner on the account', () => {
     expect(roles).toContain("storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'");
     expect(roles).toContain("storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'");
+    expect(roles).toContain("storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88'");
     expect(roles).toMatch(
-      /var storageRoles = \[[^\]]*roles\.storageBlobDataOwner[^\]]*roles\.storageTableDataContributor/,
+      /var storageRoles = \[[^\]]*roles\.storageBlobDataOwner[^\]]*roles\.storageTableDataContributor[^\]]*roles\.storageQueueDataContributor/,
     );
     expect(roles).toMatch(/for roleId in storageRoles: \{[\s\S]*?scope: storage/);
   });
