@@ -278,6 +278,8 @@ describe('posture pipeline end to end', () => {
 
     await upload(silent, [{ ngcSet: true, canReset: 'DestructiveAndNonDestructive' }]);
     await upload(wasDestructive, [{ ngcSet: true, canReset: 'DestructiveAndNonDestructive' }]);
+    // Each upload queued its device's recompute; the host's queue workers run them.
+    expect(await host.drainQueues(60_000)).toMatchObject({ drained: true, failed: 0, poisoned: 0 });
 
     const after = (await get('/api/summary')).json();
     expect(after.byPosture).toEqual(expectedCounts().byPosture);
