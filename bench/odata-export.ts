@@ -63,6 +63,7 @@ function syntheticPosture(i: number, now: Date): DevicePosture {
     targetingResult: 'enabled',
     targetingPolicyIds: 'policy-1',
     hybridKeyTrustRisk: false,
+    resettableNow: false,
     removed: false,
     userCount: 1 + (i % 3),
     users: [],

@@ -88,6 +88,7 @@ function syntheticFleet(n: number, seed: number): DevicePosture[] {
       targetingResult: 'enabled',
       targetingPolicyIds: '',
       hybridKeyTrustRisk: false,
+      resettableNow: false,
       removed: false,
       userCount: reported ? 1 : 0,
       users: [],

@@ -178,6 +178,7 @@ function recordOn(d: DemoDevice, day: number, now: Date): DevicePosture | null {
           : 'enabled',
     targetingPolicyIds: '',
     hybridKeyTrustRisk: codes.includes('DESTRUCTIVE_ONLY_HYBRID'),
+    resettableNow: posture === 'nonDestructive',
     removed: false,
     userCount: reported ? 1 : 0,
     users: [],

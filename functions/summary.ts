@@ -6,6 +6,7 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import { HttpProblem, json, jsonError, problemResponse } from '../shared/http/errors.js';
 import { checkQueryNames } from '../shared/http/query.js';
+import { fleetBlockers } from '../shared/posture/fleet.js';
 import { reasonGuidance } from '../shared/posture/guidance.js';
 import { REASON_CODES } from '../shared/posture/types.js';
 import type { PostureStore } from '../shared/posture-store/store.js';
@@ -48,7 +49,11 @@ export async function handleSummary(
         tenantReadiness: s.tenantReadiness,
         totals: s.totals,
         byPosture: s.byPosture,
+        // One definition of each share (shared/posture/shares.ts), the same the weekly report prints.
+        shares: s.shares,
+        resettableNow: s.resettableNow,
         nonDestructiveShare: s.nonDestructiveShare,
+        fleetBlockers: fleetBlockers(s.tenantReadiness),
         byReason: s.byReason,
         reasons,
         byWarning: s.byWarning,

@@ -2,9 +2,10 @@
  * Which alert conditions hold now. Pure: the same inputs give the same alerts, so the
  * lifecycle can reconcile them with the stored rows and two evaluators agree.
  *
- * "A PIN-recovery policy targets it" means targeting result enabled, conflict or
- * dependsOnFilter: each says a policy that turns recovery on reaches the device (for a
- * conflict and a filter, maybe not effectively — which is itself what the operator must fix).
+ * "A PIN-recovery policy targets it" means targeting result enabled, conflict,
+ * dependsOnFilter or unsupportedAssignment: each says a policy that turns recovery on reaches
+ * the device (for a conflict, a filter or a user/device group mix, maybe not effectively —
+ * which is itself what the operator must fix).
  * disabled (a policy deliberately turns it off) and notConfigured (no policy) do not alert:
  * nobody promised those devices a non-destructive reset.
  */
@@ -18,7 +19,12 @@ const HOUR_MS = 3_600_000;
 /** "No successful collection in 24 hours" from the issue. */
 export const DEFAULT_COLLECTION_MAX_AGE_HOURS = 24;
 
-export const TARGETED_RESULTS: readonly TargetingResult[] = ['enabled', 'conflict', 'dependsOnFilter'];
+export const TARGETED_RESULTS: readonly TargetingResult[] = [
+  'enabled',
+  'conflict',
+  'dependsOnFilter',
+  'unsupportedAssignment',
+];
 
 export const TENANT_PARTITION = 'tenant';
 

@@ -10,6 +10,7 @@ import { keyPart } from '../storage/keys.js';
 import { json, MAX_JSON_CHARS, put, type Row, text } from '../storage/row-values.js';
 import type {
   FilterDependency,
+  MixedExclusion,
   PinRecoveryPolicy,
   PolicyReach,
   Targeting,
@@ -104,6 +105,7 @@ export function targetingEntity(input: TargetingInput, t: Targeting): TableEntit
   putJson(row, 'Reaching', t.reaching);
   putJson(row, 'Filters', t.filters);
   putJson(row, 'Ineffective', t.ineffective);
+  if (t.mixedExclusions?.length) putJson(row, 'MixedExclusions', t.mixedExclusions);
   return {
     partitionKey: devicePartition(input.managedDeviceId),
     rowKey: keyPart(input.managedDeviceId),
@@ -126,6 +128,9 @@ export function targetingFromEntity(row: Row): StoredTargeting {
     reaching: json<PolicyReach[]>(row, 'Reaching', []),
     filters: json<FilterDependency[]>(row, 'Filters', []),
     ineffective: json<PolicyReach[]>(row, 'Ineffective', []),
+    ...(typeof row.MixedExclusions === 'string'
+      ? { mixedExclusions: json<MixedExclusion[]>(row, 'MixedExclusions', []) }
+      : {}),
     removed: row.Removed === true,
   };
 }

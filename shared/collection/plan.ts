@@ -38,6 +38,7 @@ export function targetingEntities(
     notConfigured: 0,
     conflict: 0,
     dependsOnFilter: 0,
+    unsupportedAssignment: 0,
   };
   const entities = devices.map((d) => {
     const input = targetingInput(d, membership);

@@ -8,6 +8,7 @@
 import { COLLECTION_TABLES } from '../collection/tables.js';
 import type { EdmType, EntitySetDefinition, PropertyDefinition, Row } from '../odata/edm.js';
 import { tableRowSource } from '../odata/table-source.js';
+import { DAILY_POSTURE_COLUMNS } from '../posture/aggregate.js';
 import { reasonGuidance } from '../posture/guidance.js';
 import { POSTURES, REASON_CODES } from '../posture/types.js';
 import type { StoredSummary } from '../posture-store/entities.js';
@@ -57,6 +58,7 @@ export const DEVICE_PROPERTIES: PropertyDefinition[] = [
   prop('TargetingResult', S, true),
   prop('TargetingPolicyIds', S, true),
   prop('HybridKeyTrustRisk', B, true, false),
+  prop('ResettableNow', B, true),
   prop('UserCount', I, true, false),
 ];
 
@@ -79,14 +81,7 @@ export const DEVICE_USER_PROPERTIES: PropertyDefinition[] = [
 ];
 
 /** Column of each posture in a daily row (shared/posture/aggregate.ts dailySnapshot). */
-const POSTURE_COLUMNS = [
-  'NonDestructive',
-  'DestructiveOnly',
-  'NoHelloKey',
-  'Unknown',
-  'Stale',
-  'NotReported',
-];
+const POSTURE_COLUMNS = DAILY_POSTURE_COLUMNS;
 
 /** Every DailySummary column is checked in memory (pushDown off), so all are filterable. */
 export const DAILY_PROPERTIES: PropertyDefinition[] = [
@@ -97,6 +92,9 @@ export const DAILY_PROPERTIES: PropertyDefinition[] = [
   prop('Reported', I, true),
   prop('Users', I, true),
   prop('NonDestructiveShare', 'Edm.Double', true),
+  prop('ConfiguredReady', I, true),
+  prop('ResettableNow', I, true),
+  prop('ResettableNowShare', 'Edm.Double', true),
   prop('HybridKeyTrustRisk', I, true),
   prop('TenantReadiness', S, true),
   prop('DestructiveResets7d', I, true),

@@ -7,6 +7,7 @@
  */
 import type { TableEntity } from '@azure/data-tables';
 import type { CanReset, JoinType } from '../dsregcmd/types.js';
+import { normalizeSummary } from '../posture/aggregate.js';
 import type {
   DestructiveResetEvent,
   DevicePosture,
@@ -97,6 +98,7 @@ export function postureEntity(
   put(row, 'TargetingResult', r.targetingResult);
   put(row, 'TargetingPolicyIds', r.targetingPolicyIds);
   put(row, 'HybridKeyTrustRisk', r.hybridKeyTrustRisk);
+  put(row, 'ResettableNow', r.resettableNow);
   // Not "Removed": syncEntities owns that column for rows that are no longer desired.
   put(row, 'LeftIntune', r.removed);
   put(row, 'UserCount', r.userCount);
@@ -141,6 +143,7 @@ export function postureFromEntity(row: Row): StoredPosture {
     targetingResult: text(row, 'TargetingResult') as DevicePosture['targetingResult'],
     targetingPolicyIds: text(row, 'TargetingPolicyIds') ?? '',
     hybridKeyTrustRisk: row.HybridKeyTrustRisk === true,
+    resettableNow: row.ResettableNow === true,
     removed: row.LeftIntune === true,
     userCount: num(row, 'UserCount') ?? 0,
     users: history.map((h) => ({
@@ -300,8 +303,9 @@ export function summaryEntity(s: StoredSummary): TableEntity {
 }
 
 export function summaryFromEntity(row: Row): StoredSummary {
-  const summary = json<PostureSummary | null>(row, 'SummaryJson', null);
-  if (!summary) throw new Error('the stored Summary row has no readable SummaryJson');
+  const stored = json<PostureSummary | null>(row, 'SummaryJson', null);
+  if (!stored) throw new Error('the stored Summary row has no readable SummaryJson');
+  const summary = normalizeSummary(stored);
   return {
     summary,
     generatedAt: isoOf(row.GeneratedAt) ?? summary.evaluatedAt,

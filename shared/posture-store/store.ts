@@ -245,7 +245,7 @@ export class PostureStore {
     for (const [k, v] of Object.entries(row)) {
       if (v === null) continue;
       // A share is a Double even when whole (0 or 1), so typed filters on it match.
-      entity[k] = k === 'NonDestructiveShare' ? { value: String(v), type: 'Double' } : v;
+      entity[k] = k.endsWith('Share') ? { value: String(v), type: 'Double' } : v;
     }
     await (await this.table('daily')).upsertEntity(entity, 'Replace');
   }

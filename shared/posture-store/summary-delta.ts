@@ -7,7 +7,8 @@
  * One thing only a full recompute does: reset events age out of the 7/30-day windows.
  * Incrementally, new events are added; the next full recompute (every collection) ages them.
  */
-import { aggregatePostures } from '../posture/aggregate.js';
+import { aggregatePostures, normalizeSummary } from '../posture/aggregate.js';
+import { readyShares } from '../posture/shares.js';
 import type { DestructiveResetEvent, DevicePosture, PostureSummary } from '../posture/types.js';
 
 type Counts = Record<string, number>;
@@ -28,7 +29,7 @@ export function applyPostureChange(
   const opts = { tenant: null, events: [], now };
   const out = aggregatePostures(before ? [before] : [], opts);
   const inn = aggregatePostures(after ? [after] : [], { ...opts, events: newEvents });
-  const next: PostureSummary = structuredClone(summary);
+  const next: PostureSummary = structuredClone(normalizeSummary(summary));
   next.evaluatedAt = now.toISOString();
   shift(
     next.totals as unknown as Counts,
@@ -44,12 +45,14 @@ export function applyPostureChange(
   shift(next.byJoinType, out.byJoinType, inn.byJoinType, true);
   shift(next.byOsBuild, out.byOsBuild, inn.byOsBuild, true);
   next.hybridKeyTrustRisk += inn.hybridKeyTrustRisk - out.hybridKeyTrustRisk;
+  next.resettableNow += inn.resettableNow - out.resettableNow;
   const r = next.destructiveResets;
   r.last7Days += inn.destructiveResets.last7Days;
   r.last30Days += inn.destructiveResets.last30Days;
   r.likelyDestructiveLast7Days += inn.destructiveResets.likelyDestructiveLast7Days;
   r.likelyDestructiveLast30Days += inn.destructiveResets.likelyDestructiveLast30Days;
-  const reported = next.totals.reported;
-  next.nonDestructiveShare = reported > 0 ? next.byPosture.nonDestructive / reported : null;
+  next.shares = readyShares(next.byPosture, next.resettableNow);
+  next.totals.reported = next.shares.denominator;
+  next.nonDestructiveShare = next.shares.configuredReadyShare;
   return next;
 }

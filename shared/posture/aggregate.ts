@@ -1,10 +1,11 @@
 /**
  * Fleet roll-up of device postures for /api/summary, and a flat daily row for trends. Pure.
  * Removed devices (left Intune) are counted only in totals.removed: they would otherwise
- * inflate notReported forever.
+ * inflate notReported forever. Shares come from shares.ts, the one definition.
  */
 
 import type { TenantReadiness } from './inputs.js';
+import { readyShares } from './shares.js';
 import {
   type DestructiveResetEvent,
   type DevicePosture,
@@ -50,6 +51,7 @@ export function aggregatePostures(
   let removed = 0;
   let users = 0;
   let hybridKeyTrustRisk = 0;
+  let resettableNow = 0;
   for (const r of records) {
     if (r.removed) {
       removed++;
@@ -64,8 +66,10 @@ export function aggregatePostures(
     bump(byJoinType, r.joinType ?? 'unknown');
     bump(byOsBuild, r.osBuild === null ? 'unknown' : String(r.osBuild));
     if (r.hybridKeyTrustRisk) hybridKeyTrustRisk++;
+    if (r.resettableNow) resettableNow++;
   }
-  const reported = devices - byPosture.notReported;
+  const shares = readyShares(byPosture, resettableNow);
+  const reported = shares.denominator;
 
   // Window (now - N days, now]; an event stamped in the future (clock skew) still counts.
   const within = (e: DestructiveResetEvent, days: number) => {
@@ -92,7 +96,28 @@ export function aggregatePostures(
       likelyDestructiveLast7Days: count(7, true),
       likelyDestructiveLast30Days: count(30, true),
     },
-    nonDestructiveShare: reported > 0 ? byPosture.nonDestructive / reported : null,
+    resettableNow,
+    shares,
+    nonDestructiveShare: shares.configuredReadyShare,
+  };
+}
+
+/**
+ * A summary stored before a field existed, brought to today's shape: missing postures and
+ * reason codes count 0, resettableNow 0 until the next recompute, shares from the counts.
+ */
+export function normalizeSummary(s: PostureSummary): PostureSummary {
+  const byPosture = { ...zeros<Posture>(POSTURES), ...s.byPosture };
+  const byReason = { ...zeros<ReasonCode>(REASON_CODES), ...s.byReason };
+  const resettableNow = s.resettableNow ?? 0;
+  const shares = readyShares(byPosture, resettableNow);
+  return {
+    ...s,
+    byPosture,
+    byReason,
+    resettableNow,
+    shares,
+    nonDestructiveShare: shares.configuredReadyShare,
   };
 }
 
@@ -105,7 +130,11 @@ const POSTURE_COLUMN: Record<Posture, string> = {
   unknown: 'Unknown',
   stale: 'Stale',
   notReported: 'NotReported',
+  entraRegistered: 'EntraRegistered',
 };
+
+/** The DailySummary column of each posture (the OData feed declares the same). */
+export const DAILY_POSTURE_COLUMNS: readonly string[] = Object.values(POSTURE_COLUMN);
 
 /**
  * One flat row per day (DateKey yyyymmdd), a column per posture and per reason code (zeros
@@ -120,7 +149,10 @@ export function dailySnapshot(summary: PostureSummary, dateKey: string): DailySn
     Removed: summary.totals.removed,
     Reported: summary.totals.reported,
     Users: summary.totals.users,
-    NonDestructiveShare: summary.nonDestructiveShare,
+    NonDestructiveShare: summary.shares.configuredReadyShare,
+    ConfiguredReady: summary.shares.configuredReady,
+    ResettableNow: summary.shares.resettableNow,
+    ResettableNowShare: summary.shares.resettableNowShare,
     HybridKeyTrustRisk: summary.hybridKeyTrustRisk,
     TenantReadiness: summary.tenantReadiness,
     DestructiveResets7d: summary.destructiveResets.last7Days,

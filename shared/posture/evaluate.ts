@@ -1,32 +1,29 @@
 /**
  * evaluateDevicePosture: one device's inventory, targeting, tenant readiness and latest user
- * reports → its posture row and any re-provisioned keys. Pure; time is a parameter.
+ * reports → its posture row and any re-provisioned keys. Pure; time is a parameter. Which code
+ * is decided where, and what each means: ./registry.ts.
  *
  * Rules:
+ * - an Entra registered device → entraRegistered (outside the ready share);
  * - no user reports → notReported; every report older than staleDays → stale;
  * - otherwise the worst fresh user decides (destructiveOnly > unknown > noHelloKey >
  *   nonDestructive); stale users stay listed but do not decide;
- * - reasons: destructiveOnly gets what the data shows against it (device, tenant, policy, sync
- *   timing, the protector hypothesis), UNEXPLAINED when nothing does; unknown gets why the value
- *   is unusable plus the configuration problems; noHelloKey/stale/notReported get the
- *   configuration problems (what the device will show once it reports a key); nonDestructive
- *   gets none, and tenant problems as warnings (the reset would still fail at the service).
+ * - reasons explain the posture and nothing else: a destructiveOnly user gets the causes that
+ *   apply (device, policy, timing), UNEXPLAINED when none does; an unknown user gets why the
+ *   value is unusable; entraRegistered gets NOT_ENTRA_JOINED;
+ * - warnings: tenant-wide blockers on every device; on devices without a usable answer
+ *   (unknown, noHelloKey, stale, notReported) the configuration problems they will meet; on
+ *   nonDestructive devices only what blocks a reset started now;
+ * - resettableNow: nonDestructive, tenant apps ready, no warning that blocks a reset now;
  * - destructiveOnlySince is kept while the device stays destructiveOnly and cleared when it
  *   leaves (stale counts as leaving: we no longer know).
  */
 
-import type { Targeting } from '../targeting/types.js';
-import { isHybrid, type JoinFacts, osBuildOf } from './device-facts.js';
+import { editionFamilyOf, type JoinFacts, osBuildOf, resolveJoin } from './device-facts.js';
 import type { LatestUserState } from './inputs.js';
-import {
-  deviceReasons,
-  latestModified,
-  orderReasons,
-  type PolicyLookup,
-  policyLookup,
-  targetingReasons,
-  tenantReasons,
-} from './reasons.js';
+import { policyLookup } from './policy-lookup.js';
+import { type ReasonCode, type ReasonDefinition, reasonDefinitions } from './registry.js';
+import type { DeviceFacts, RuleContext, UserFacts } from './rules/context.js';
 import type {
   DestructiveResetEvent,
   DevicePosture,
@@ -36,7 +33,7 @@ import type {
   Reason,
   UserPosture,
 } from './types.js';
-import { advanceKeyHistory, classifyUser, type KeyHistory, USER_SEVERITY } from './user-state.js';
+import { advanceKeyHistory, classifyUser, USER_SEVERITY } from './user-state.js';
 
 const DAY_MS = 86_400_000;
 export const DEFAULT_STALE_DAYS = 7;
@@ -51,72 +48,88 @@ export function isStale(reportedAt: string, now: Date, staleDays: number): boole
   return !Number.isFinite(t) || now.getTime() - t > staleDays * DAY_MS;
 }
 
-interface Context {
-  targeting: Targeting | null;
-  lookup: PolicyLookup;
-  lastSync: string | null;
-  hybrid: boolean;
-  /** Device, tenant and policy reasons: the same for every user of the device. */
-  configReasons: Reason[];
+const DEFINITIONS = reasonDefinitions();
+const RANK = new Map<ReasonCode, number>(DEFINITIONS.map((d) => [d.code, d.priority]));
+
+/** One reason per code (the first wins), in priority order. */
+export function orderReasons(reasons: readonly Reason[]): Reason[] {
+  const byCode = new Map<ReasonCode, Reason>();
+  for (const r of reasons) if (!byCode.has(r.code)) byCode.set(r.code, r);
+  return [...byCode.values()].sort((a, b) => (RANK.get(a.code) ?? 0) - (RANK.get(b.code) ?? 0));
 }
 
-/** Reasons for one destructiveOnly user: config + sync timing or the protector hypothesis. */
-function destructiveReasons(ctx: Context, u: LatestUserState, history: KeyHistory): Reason[] {
-  const out = [...ctx.configReasons];
-  const t = ctx.targeting;
-  if (t?.result === 'enabled') {
-    const policyModified = latestModified(t.decidedBy, ctx.lookup);
-    if (policyModified) {
-      const pm = ms(policyModified);
-      const syncBefore = ctx.lastSync !== null && ms(ctx.lastSync) < pm;
-      const reportBefore = ms(u.reportedAt) < pm;
-      const dates: Record<string, string> = { policyModified, reportedAt: u.reportedAt };
-      if (ctx.lastSync) dates.lastSync = ctx.lastSync;
-      if (syncBefore || reportBefore) {
-        out.push({
-          code: 'POLICY_NOT_YET_APPLIED',
-          message: syncBefore
-            ? 'Sync the device with Intune: it has not checked in since the PIN recovery policy last changed.'
-            : 'Wait for the next report: the latest one predates the PIN recovery policy change.',
-          evidence: { policyIds: [...t.decidedBy], dates },
-        });
-      } else if (
-        ctx.lastSync !== null &&
-        history.keyFirstSeenAt !== null &&
-        u.ngcKeyId !== null &&
-        ms(history.keyFirstSeenAt) < pm
-      ) {
-        out.push({
-          code: 'PROTECTOR_NOT_CREATED',
-          message:
-            'Possibly the key predates the policy and never got a PIN reset protector (unverified); re-provisioning the WHfB key on one test device would tell.',
-          evidence: {
-            policyIds: [...t.decidedBy],
-            dates: { ...dates, keyFirstSeenAt: history.keyFirstSeenAt },
-            values: { ngcKeyId: u.ngcKeyId },
-          },
-          hypothesis: true,
-        });
-      }
-    }
-  }
-  if (out.length === 0) {
+/** Runs the given definitions in priority order; each sees the codes found before it. */
+function run(
+  defs: readonly ReasonDefinition[],
+  device: DeviceFacts,
+  user: UserFacts | null,
+  found: ReasonCode[] = [],
+): Reason[] {
+  const out: Reason[] = [];
+  const codes = [...found];
+  for (const d of defs) {
+    const f = d.decide({ device, user, found: codes } satisfies RuleContext);
+    if (!f) continue;
+    codes.push(d.code);
     out.push({
-      code: 'UNEXPLAINED',
-      message:
-        'Nothing in the collected data explains DestructiveOnly; check the PassportForWork registry and GPOs on the device.',
-      evidence: { values: { targetingResult: t?.result ?? null } },
-    });
-  }
-  if (ctx.hybrid) {
-    out.push({
-      code: 'DESTRUCTIVE_ONLY_HYBRID',
-      message:
-        'Hybrid joined and DestructiveOnly: with key trust the user has no lock-screen PIN reset at all; fix this device first (trust model unknown).',
-      evidence: { values: { canReset: 'DestructiveOnly', hybrid: true } },
+      code: d.code,
+      message: f.message,
+      evidence: f.evidence,
+      ...(f.hypothesis ? { hypothesis: true } : {}),
     });
   }
   return out;
+}
+
+const pick = (f: (d: ReasonDefinition) => boolean) => DEFINITIONS.filter(f);
+const VALUE_RULES = pick((d) => d.scope === 'user' && d.attach === 'cause' && d.explains.includes('unknown'));
+const DEVICE_CAUSES = pick((d) => d.scope === 'device' && d.attach === 'cause');
+const USER_CAUSES = pick(
+  (d) => d.scope === 'user' && d.attach === 'cause' && d.explains.includes('destructiveOnly'),
+);
+const USER_WARNINGS = pick((d) => d.scope === 'user' && d.attach === 'warning');
+const DEVICE_WARNINGS = pick((d) => d.scope === 'device' && d.attach === 'warning');
+const FLEET = pick((d) => d.attach === 'fleet');
+const BLOCKS_NOW = new Set(pick((d) => d.blocksResetNow).map((d) => d.code));
+const explains = (code: ReasonCode, p: Posture) =>
+  DEFINITIONS.find((d) => d.code === code)?.explains.includes(p) ?? false;
+
+function deviceFacts(input: PostureInput): DeviceFacts {
+  const d = input.device;
+  const reported = input.reportedDevice ?? null;
+  const join: JoinFacts = {
+    intune: d?.joinType ?? null,
+    reported: reported?.joinType ?? null,
+    entra: input.entraTrustType ?? null,
+  };
+  const { joinType, source } = resolveJoin(join);
+  const osVersion = d?.osVersion ?? reported?.osVersion ?? null;
+  const reportedEdition = input.edition ?? null;
+  const intuneEdition = d?.skuFamily ?? null;
+  const edition = editionFamilyOf(reportedEdition)
+    ? reportedEdition
+    : editionFamilyOf(intuneEdition)
+      ? intuneEdition
+      : null;
+  return {
+    deviceId: input.deviceId,
+    intune: d,
+    removed: input.removed === true,
+    join,
+    joinType,
+    joinSource: source,
+    deviceEnabled: input.deviceEnabled ?? null,
+    osVersion,
+    osBuild: osBuildOf(osVersion),
+    edition,
+    editionSource: edition === null ? null : edition === reportedEdition ? 'report' : 'intune',
+    targeting: input.targeting,
+    targetingResult: input.targeting?.result ?? null,
+    lookup: policyLookup(input.policies),
+    tenant: input.tenant,
+    lastSync: d?.lastSyncDateTime ?? null,
+    now: input.now,
+  };
 }
 
 function newest(users: readonly LatestUserState[]): string | null {
@@ -128,39 +141,24 @@ function newest(users: readonly LatestUserState[]): string | null {
   return best;
 }
 
+interface EvaluatedUser {
+  posture: UserPosture;
+  reasons: Reason[];
+  warnings: Reason[];
+  state: LatestUserState;
+}
+
 export function evaluateDevicePosture(input: PostureInput): PostureEvaluation {
   const now = input.now;
   const staleDays = input.staleDays ?? DEFAULT_STALE_DAYS;
+  const facts = deviceFacts(input);
   const d = input.device;
-  const removed = input.removed === true;
   const reported = input.reportedDevice ?? null;
-  const lookup = policyLookup(input.policies);
-  const join: JoinFacts = { intune: d?.joinType ?? null, reported: reported?.joinType ?? null };
-  const osVersion = d?.osVersion ?? reported?.osVersion ?? null;
-  const osBuild = osBuildOf(osVersion);
-  const tenant = tenantReasons(input.tenant);
 
-  const configReasons = orderReasons([
-    ...deviceReasons({
-      intuneManaged: d !== null,
-      removed,
-      deviceId: input.deviceId,
-      join,
-      deviceEnabled: input.deviceEnabled ?? null,
-      osVersion,
-      osBuild,
-      edition: input.edition ?? null,
-    }),
-    ...tenant,
-    ...targetingReasons(input.targeting, lookup),
-  ]);
-  const ctx: Context = {
-    targeting: input.targeting,
-    lookup,
-    lastSync: d?.lastSyncDateTime ?? null,
-    hybrid: isHybrid(join),
-    configReasons,
-  };
+  const deviceCauses = run(DEVICE_CAUSES, facts, null);
+  const fleet = run(FLEET, facts, null);
+  const deviceWarnings = run(DEVICE_WARNINGS, facts, null);
+  const destructiveCauses = deviceCauses.filter((r) => explains(r.code, 'destructiveOnly'));
 
   // Newest report first: merged reasons keep the newest user's evidence. One entry per user
   // (the newest), so a caller passing history rows cannot make a user flip keys with itself.
@@ -171,24 +169,34 @@ export function evaluateDevicePosture(input: PostureInput): PostureEvaluation {
   const sorted = [...byUser.values()];
   const prevUsers = new Map((input.previous?.users ?? []).map((p) => [p.userKey, p]));
   const events: DestructiveResetEvent[] = [];
-  const users: { posture: UserPosture; reasons: Reason[]; state: LatestUserState }[] = [];
+  const users: EvaluatedUser[] = [];
   for (const u of sorted) {
     const { history, event } = advanceKeyHistory(input.deviceId, u, prevUsers.get(u.userKey));
     if (event) events.push(event);
-    const c = classifyUser(u);
-    const reasons =
-      c.posture === 'destructiveOnly'
-        ? orderReasons(destructiveReasons(ctx, u, history))
-        : c.valueReason
-          ? [c.valueReason]
-          : [];
+    const posture = classifyUser(u);
+    const userFacts: UserFacts = { state: u, history };
+    let reasons: Reason[] = [];
+    let warnings: Reason[] = [];
+    if (posture === 'destructiveOnly') {
+      const own = run(
+        USER_CAUSES,
+        facts,
+        userFacts,
+        destructiveCauses.map((r) => r.code),
+      );
+      reasons = orderReasons([...destructiveCauses, ...own]);
+      warnings = run(USER_WARNINGS, facts, userFacts);
+    } else if (posture === 'unknown') {
+      reasons = run(VALUE_RULES, facts, userFacts);
+    }
     users.push({
       state: u,
       reasons,
+      warnings,
       posture: {
         userKey: u.userKey,
         upn: u.upn,
-        posture: c.posture,
+        posture,
         stale: isStale(u.reportedAt, now, staleDays),
         reportedAt: u.reportedAt,
         canReset: u.canReset,
@@ -202,27 +210,44 @@ export function evaluateDevicePosture(input: PostureInput): PostureEvaluation {
 
   const fresh = users.filter((u) => !u.posture.stale);
   let posture: Posture;
-  if (users.length === 0) posture = 'notReported';
+  if (facts.joinType === 'entraRegistered') posture = 'entraRegistered';
+  else if (users.length === 0) posture = 'notReported';
   else if (fresh.length === 0) posture = 'stale';
   else posture = USER_SEVERITY.find((p) => fresh.some((u) => u.posture.posture === p)) ?? 'unknown';
 
   const deciding = fresh.filter((u) => u.posture.posture === posture);
   let reasons: Reason[];
-  let warnings: Reason[] = [];
+  let warnings: Reason[];
   switch (posture) {
+    case 'entraRegistered':
+      reasons = deviceCauses.filter((r) => explains(r.code, 'entraRegistered'));
+      warnings = fleet;
+      break;
     case 'destructiveOnly':
       reasons = orderReasons(deciding.flatMap((u) => u.reasons));
-      break;
-    case 'unknown':
-      reasons = orderReasons([...deciding.flatMap((u) => u.reasons), ...configReasons]);
+      warnings = orderReasons([...deciding.flatMap((u) => u.warnings), ...deviceWarnings, ...fleet]);
       break;
     case 'nonDestructive':
       reasons = [];
-      warnings = tenant;
+      warnings = orderReasons([
+        ...deviceCauses.filter((r) => BLOCKS_NOW.has(r.code)),
+        ...deviceWarnings,
+        ...fleet,
+      ]);
+      break;
+    case 'unknown':
+      reasons = orderReasons(deciding.flatMap((u) => u.reasons));
+      warnings = orderReasons([...deviceCauses, ...deviceWarnings, ...fleet]);
       break;
     default:
-      reasons = configReasons;
+      // noHelloKey, stale, notReported: no report explains anything yet; list what it will meet.
+      reasons = [];
+      warnings = orderReasons([...deviceCauses, ...deviceWarnings, ...fleet]);
   }
+  const resettableNow =
+    posture === 'nonDestructive' &&
+    input.tenant?.state === 'ready' &&
+    !warnings.some((w) => BLOCKS_NOW.has(w.code));
 
   const since =
     posture !== 'destructiveOnly'
@@ -243,8 +268,8 @@ export function evaluateDevicePosture(input: PostureInput): PostureEvaluation {
     primaryReason: reasons[0]?.code ?? null,
     complianceState: d?.complianceState ?? null,
     joinType: d?.joinType ?? reported?.joinType ?? null,
-    osVersion,
-    osBuild,
+    osVersion: facts.osVersion,
+    osBuild: facts.osBuild,
     lastSyncDateTime: d?.lastSyncDateTime ?? null,
     lastReportAt: newest(sorted),
     destructiveOnlySince: since,
@@ -253,8 +278,9 @@ export function evaluateDevicePosture(input: PostureInput): PostureEvaluation {
       : null,
     targetingResult: input.targeting?.result ?? null,
     targetingPolicyIds: (input.targeting?.decidedBy ?? []).join(','),
-    hybridKeyTrustRisk: posture === 'destructiveOnly' && ctx.hybrid,
-    removed,
+    hybridKeyTrustRisk: posture === 'destructiveOnly' && facts.joinType === 'hybridJoined',
+    resettableNow,
+    removed: facts.removed,
     userCount: users.length,
     users: users.map((u) => u.posture),
     warnings,

@@ -28,6 +28,8 @@ export interface ManagedDeviceRecord {
   manufacturer: string | null;
   model: string | null;
   serialNumber: string | null;
+  /** Windows SKU family (beta), e.g. Enterprise, Professional; absent in rows stored before it was collected. */
+  skuFamily?: string | null;
   usersLoggedOn: { userId: string; lastLogOnDateTime: string | null }[];
 }
 

@@ -15,7 +15,9 @@ import type {
 /**
  * Severity order, worst first (the worst fresh user decides a device):
  * destructiveOnly > unknown > noHelloKey > nonDestructive. `stale` and `notReported` are
- * device-only states about the age of our data, not about the device.
+ * device-only states about the age of our data, not about the device. `entraRegistered`
+ * (BYOD, registered only) is a device that cannot use non-destructive reset at all and runs no
+ * agent: outside the ready share, and never counted as "not reported".
  */
 export type Posture =
   | 'nonDestructive'
@@ -23,7 +25,8 @@ export type Posture =
   | 'noHelloKey'
   | 'notReported'
   | 'stale'
-  | 'unknown';
+  | 'unknown'
+  | 'entraRegistered';
 
 export const POSTURES: readonly Posture[] = [
   'nonDestructive',
@@ -32,38 +35,14 @@ export const POSTURES: readonly Posture[] = [
   'unknown',
   'stale',
   'notReported',
+  'entraRegistered',
 ];
 
-/**
- * Codes the collected data can show (domain.md §7.1, plus the §7.2 hybrid severity flag).
- * Order here = priority: the first code a device carries is its primaryReason. Value reasons
- * come first (they say the reported state itself is unusable), then root causes from device to
- * tenant to policy, then hypotheses and the fallbacks.
- */
-export const REASON_CODES = [
-  'NOT_USER_CONTEXT',
-  'LEGACY_VALUE_NO',
-  'UNKNOWN_VALUE',
-  'NOT_INTUNE_MANAGED',
-  'NOT_ENTRA_JOINED',
-  'DEVICE_DISABLED',
-  'OS_TOO_OLD',
-  'EDITION_UNSUPPORTED',
-  'PINRESET_APPS_MISSING',
-  'PINRESET_APP_DISABLED',
-  'POLICY_NOT_TARGETED',
-  'POLICY_BAD_OMA_URI',
-  'USER_POLICY_OVERRIDES',
-  'POLICY_SET_FALSE',
-  'POLICY_CONFLICT',
-  'POLICY_DEPENDS_ON_FILTER',
-  'POLICY_NOT_YET_APPLIED',
-  'PROTECTOR_NOT_CREATED',
-  'UNEXPLAINED',
-  'DESTRUCTIVE_ONLY_HYBRID',
-] as const;
+import type { ReasonCode } from './registry.js';
+import type { ReadyShares } from './shares.js';
 
-export type ReasonCode = (typeof REASON_CODES)[number];
+/** Reason codes, in priority order: the registry (./registry.ts) defines them. */
+export { REASON_CODES, type ReasonCode } from './registry.js';
 
 export interface ReasonEvidence {
   policyIds?: string[];
@@ -132,7 +111,9 @@ export interface PostureInput {
   reportedDevice?: ReportedDeviceFacts | null;
   /** Entra device.accountEnabled when known; false → DEVICE_DISABLED. */
   deviceEnabled?: boolean | null;
-  /** OS edition when some source shows it (e.g. 'Enterprise', 'Professional', 'Core'). */
+  /** Entra device.trustType when known (AzureAd, ServerAd, Workplace). */
+  entraTrustType?: string | null;
+  /** Windows EditionID from the device's own evidence (e.g. 'Enterprise', 'Professional', 'Core'); Intune's skuFamily is the fallback. */
   edition?: string | null;
   targeting: Targeting | null;
   /** Policies by id (or a list), for scopes, dates and issues as evidence. */
@@ -170,10 +151,20 @@ export interface DevicePosture {
   targetingPolicyIds: string;
   /** Hybrid joined and DestructiveOnly: maybe no lock-screen reset at all (trust model unknown). */
   hybridKeyTrustRisk: boolean;
+  /**
+   * nonDestructive, the tenant's PIN reset apps present and enabled, and no known blocker of a
+   * reset started now (lock screen, disabled device): a forgotten PIN can be reset now without
+   * losing keys. See shares.ts for how the fleet shares count it.
+   */
+  resettableNow: boolean;
   removed: boolean;
   userCount: number;
   users: UserPosture[];
-  /** Reasons that do not block the state but make a reset fail (apps missing), for ready devices. */
+  /**
+   * Conditions that do not explain the posture but matter: tenant blockers (every device),
+   * lock-screen blockers, the hybrid severity flag, and on devices without a usable report the
+   * configuration problems they will meet.
+   */
   warnings: Reason[];
   warningCodes: string;
   evaluatedAt: string;
@@ -204,7 +195,7 @@ export interface PostureSummary {
     /** Devices counted below (removed devices excluded). */
     devices: number;
     removed: number;
-    /** Devices with at least one report (fresh or stale). */
+    /** Devices with at least one report (fresh or stale), Entra registered ones excluded: the share denominator. */
     reported: number;
     users: number;
   };
@@ -224,7 +215,11 @@ export interface PostureSummary {
     likelyDestructiveLast7Days: number;
     likelyDestructiveLast30Days: number;
   };
-  /** nonDestructive / reported; null when nothing reported. */
+  /** Devices that are resettable now (DevicePosture.resettableNow). */
+  resettableNow: number;
+  /** The ready shares, one definition everywhere (shares.ts). */
+  shares: ReadyShares;
+  /** = shares.configuredReadyShare (kept for existing clients). */
   nonDestructiveShare: number | null;
 }
 

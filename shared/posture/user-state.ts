@@ -4,7 +4,7 @@
  */
 import type { CanReset } from '../dsregcmd/types.js';
 import type { LatestUserState } from './inputs.js';
-import type { DestructiveResetEvent, PreviousUser, Reason, UserPosture } from './types.js';
+import type { DestructiveResetEvent, PreviousUser, UserPosture } from './types.js';
 
 export type UserLevelPosture = UserPosture['posture'];
 
@@ -16,56 +16,21 @@ export const USER_SEVERITY: readonly UserLevelPosture[] = [
   'nonDestructive',
 ];
 
-export interface Classified {
-  posture: UserLevelPosture;
-  /** Why the state itself is unusable (unknown only). */
-  valueReason: Reason | null;
-}
-
-export function classifyUser(u: LatestUserState): Classified {
+/** One user's reported state → their posture. Why an unknown is unknown: rules/reported-value.ts. */
+export function classifyUser(u: LatestUserState): UserLevelPosture {
   // A SYSTEM/elevated run's User State describes no real user: nothing else in it counts.
-  if (u.notUserContext) {
-    return {
-      posture: 'unknown',
-      valueReason: {
-        code: 'NOT_USER_CONTEXT',
-        message:
-          "Run the detection in the signed-in user's context (Remediations: run with logged-on credentials).",
-        evidence: { values: { reportId: u.reportId } },
-      },
-    };
-  }
+  if (u.notUserContext) return 'unknown';
   // NgcSet NO: no key, nothing to reset; dsregcmd then prints no CanReset line.
-  if (u.ngcSet === false) return { posture: 'noHelloKey', valueReason: null };
+  if (u.ngcSet === false) return 'noHelloKey';
   switch (u.canReset) {
     case 'DestructiveAndNonDestructive':
     case 'NonDestructiveOnly':
-      return { posture: 'nonDestructive', valueReason: null };
+      return 'nonDestructive';
     case 'DestructiveOnly':
-      return { posture: 'destructiveOnly', valueReason: null };
-    case 'NO':
-      // Undocumented legacy value: its own state, never DestructiveOnly (domain.md §2.7).
-      return {
-        posture: 'unknown',
-        valueReason: {
-          code: 'LEGACY_VALUE_NO',
-          message:
-            'Update Windows and collect again: "CanReset : NO" is an undocumented legacy value that says nothing reliable.',
-          evidence: { values: { canResetRaw: u.canResetRaw ?? 'NO' } },
-        },
-      };
+      return 'destructiveOnly';
     default:
-      return {
-        posture: 'unknown',
-        valueReason: {
-          code: 'UNKNOWN_VALUE',
-          message:
-            u.canReset === 'Unknown'
-              ? 'dsregcmd reported CanReset "Unknown" (an error on the device); check the device\'s Entra registration and collect again.'
-              : 'The report carries no recognised CanReset value; check the agent output for this user and collect again.',
-          evidence: { values: { canReset: u.canReset, canResetRaw: u.canResetRaw, ngcSet: u.ngcSet } },
-        },
-      };
+      // NO (undocumented legacy value, never DestructiveOnly), Unknown, unrecognised, absent.
+      return 'unknown';
   }
 }
 

@@ -1,9 +1,14 @@
 /**
  * Which EnablePinRecovery value a device (and its users) ends up with, from policy
- * assignments and group membership alone. Rules (graph.md §6.4, domain.md §5.5):
+ * assignments and group membership alone. Rules (graph.md §6.4, domain.md §5.5, Intune
+ * "Assign device profiles": learn.microsoft.com/mem/intune/configuration/device-profile-assign):
  * - inclusion via allDevices / allUsers / a group holding the device's Entra object id or one of its users;
- * - exclusion beats inclusion: a device in an exclusion group removes the policy's whole reach
- *   to this device, a user in one removes the reach through that user;
+ * - exclusion beats inclusion of the same kind: a device in an excluded device group loses every
+ *   device-side reach of the policy, a user in an excluded group loses the reach through that user;
+ * - a user-side inclusion of a device that sits in an excluded device group is the mix Intune
+ *   documents as unreliable ("might not create the results you expect … inclusion takes
+ *   precedence"): never a definite answer; when it could change the outcome the result is
+ *   unsupportedAssignment;
  * - ineffective policies never decide (kept as evidence);
  * - user-scope settings beat device-scope ones;
  * - two deciding policies with different values → conflict;
@@ -14,6 +19,7 @@
 import type {
   FilterDependency,
   GroupMembership,
+  MixedExclusion,
   PinRecoveryPolicy,
   PolicyAssignment,
   PolicyReach,
@@ -26,11 +32,13 @@ type Via = 'device' | 'user';
 interface ViaReach {
   definite: boolean;
   filters: FilterDependency[];
+  /** Set when the device is in an excluded device group but a user inclusion still reaches it. */
+  mixedExclusion?: string;
 }
 
 interface Reach {
   policy: PinRecoveryPolicy;
-  /** At least one unfiltered inclusion reaches the device or one of its users. */
+  /** At least one unfiltered, unambiguous inclusion reaches the device or one of its users. */
   definite: boolean;
   vias: Map<Via, ViaReach>;
 }
@@ -58,9 +66,10 @@ export function policyReach(
 
   // Exclusions first: they win whatever the order of assignments.
   const excludedUsers = new Set<string>();
+  let deviceExcludedBy: string | null = null;
   for (const a of policy.assignments) {
     if (a.target !== 'exclusionGroup' || !a.groupId) continue;
-    if (deviceIn(a.groupId)) return null;
+    if (deviceIn(a.groupId)) deviceExcludedBy ??= a.groupId;
     for (const u of usersIn(a.groupId)) excludedUsers.add(u);
   }
   const includedUsers = (g: string) => usersIn(g).filter((u) => !excludedUsers.has(u));
@@ -68,8 +77,15 @@ export function policyReach(
 
   const vias = new Map<Via, ViaReach>();
   const add = (via: Via, a: PolicyAssignment) => {
-    const filter = filterOf(policy.id, a);
+    // An excluded device loses its device-side reach outright.
+    if (via === 'device' && deviceExcludedBy) return;
     const r = vias.get(via) ?? { definite: false, filters: [] };
+    if (via === 'user' && deviceExcludedBy) {
+      r.mixedExclusion = deviceExcludedBy;
+      vias.set(via, r);
+      return;
+    }
+    const filter = filterOf(policy.id, a);
     if (filter) r.filters.push(filter);
     else r.definite = true;
     vias.set(via, r);
@@ -92,7 +108,7 @@ export function policyReach(
     }
   }
   if (vias.size === 0) return null;
-  const definite = [...vias.values()].some((v) => v.definite);
+  const definite = [...vias.values()].some((v) => v.definite && !v.mixedExclusion);
   return { policy, definite, vias };
 }
 
@@ -100,12 +116,19 @@ function reachEntries(r: Reach): PolicyReach[] {
   return [...r.vias.entries()].map(([via, v]) => {
     const entry: PolicyReach = { policyId: r.policy.id, via, value: r.policy.value };
     const f = v.filters[0];
-    if (!v.definite && f) entry.filter = { filterId: f.filterId, filterType: f.filterType };
+    if (v.mixedExclusion) entry.mixedExclusion = { groupId: v.mixedExclusion };
+    else if (!v.definite && f) entry.filter = { filterId: f.filterId, filterType: f.filterType };
     return entry;
   });
 }
 
 const TIERS = ['user', 'device'] as const;
+
+function mixedOf(r: Reach): MixedExclusion[] {
+  return [...r.vias.values()].flatMap((v) =>
+    v.mixedExclusion ? [{ policyId: r.policy.id, groupId: v.mixedExclusion }] : [],
+  );
+}
 
 export function effectiveTargeting(
   device: TargetDevice,
@@ -121,10 +144,13 @@ export function effectiveTargeting(
     else ineffective.push(...reachEntries(r));
   }
   const reaching = reaches.flatMap(reachEntries);
-  // Only filter-only reaches matter: a policy that also reaches without a filter is certain.
-  const filtered = reaches.filter((r) => !r.definite && r.policy.value !== null);
+  // Only uncertain-only reaches matter: a policy that also reaches definitely is certain.
+  const uncertain = reaches.filter((r) => !r.definite && r.policy.value !== null);
+  const mixed = uncertain.filter((r) => mixedOf(r).length > 0);
+  const filtered = uncertain.filter((r) => mixedOf(r).length === 0);
   const filters = filtered.flatMap((r) => [...r.vias.values()].flatMap((v) => v.filters));
-  const base = { reaching, filters, ineffective };
+  const mixedExclusions = mixed.flatMap(mixedOf);
+  const base = { reaching, filters, ineffective, ...(mixedExclusions.length > 0 ? { mixedExclusions } : {}) };
 
   // The definite answer, user tier first (user policies win over device policies).
   const definite = reaches.filter((r) => r.definite && r.policy.value !== null);
@@ -147,16 +173,25 @@ export function effectiveTargeting(
           ? 'enabled'
           : 'disabled';
 
-  // Filtered reaches that could change that answer if their filter matches the device.
+  // Uncertain reaches that could change that answer if they do apply to the device.
   const rank = (scope: 'user' | 'device') => (scope === 'user' ? 0 : 1);
-  const swing = filtered.filter((r) => {
+  const swings = (r: Reach) => {
     if (tier === null) return true;
     const differs = outcome === 'conflict' || r.policy.value !== (outcome === 'enabled');
     // A higher tier would take over (it can also settle a conflict); the same tier would add a
     // conflict. Either way only a different value changes the answer.
     if (rank(r.policy.scope) < rank(tier)) return differs;
     return r.policy.scope === tier && outcome !== 'conflict' && differs;
-  });
+  };
+  const mixedSwing = mixed.filter(swings);
+  if (mixedSwing.length > 0) {
+    return {
+      result: 'unsupportedAssignment',
+      decidedBy: [...deciders, ...mixedSwing].map((r) => r.policy.id),
+      ...base,
+    };
+  }
+  const swing = filtered.filter(swings);
   if (swing.length > 0) {
     return {
       result: 'dependsOnFilter',

@@ -46,7 +46,19 @@ export interface GroupMembership {
   usersOf(groupId: string): ReadonlySet<string>;
 }
 
-export type TargetingResult = 'enabled' | 'disabled' | 'notConfigured' | 'conflict' | 'dependsOnFilter';
+export type TargetingResult =
+  | 'enabled'
+  | 'disabled'
+  | 'notConfigured'
+  | 'conflict'
+  | 'dependsOnFilter'
+  /**
+   * The answer rests on a user-group inclusion while the device is in an excluded device
+   * group: Intune documents that mix as not giving the expected result ("Including user groups
+   * while excluding device groups might not create the results you expect … inclusion takes
+   * precedence"), so no definite answer is given.
+   */
+  | 'unsupportedAssignment';
 
 export interface PolicyReach {
   policyId: string;
@@ -54,6 +66,15 @@ export interface PolicyReach {
   value: boolean | null;
   /** Present when this reach exists only through a filtered assignment. */
   filter?: { filterId: string; filterType: 'include' | 'exclude' };
+  /** A user-group inclusion of a device that sits in an excluded device group (not a definite reach). */
+  mixedExclusion?: { groupId: string };
+}
+
+/** A user-scope inclusion that meets a device-group exclusion on this device. */
+export interface MixedExclusion {
+  policyId: string;
+  /** The excluded device group the device is in. */
+  groupId: string;
 }
 
 export interface FilterDependency {
@@ -72,4 +93,6 @@ export interface Targeting {
   filters: FilterDependency[];
   /** Reaches of policies that cannot take effect (e.g. a bad OMA-URI): evidence, not decisions. */
   ineffective: PolicyReach[];
+  /** User-group inclusions meeting a device-group exclusion (absent in rows stored before it existed). */
+  mixedExclusions?: MixedExclusion[];
 }

@@ -109,6 +109,7 @@ function record(
     targetingResult,
     targetingPolicyIds: targetingResult === 'enabled' ? 'pol-1' : '',
     hybridKeyTrustRisk: false,
+    resettableNow: false,
     removed,
     userCount: 1,
     users: [],

@@ -26,7 +26,14 @@ const ZERO = '00000000-0000-0000-0000-000000000000';
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON answers, checked field by field by the assertions
 type Json = Record<string, any>;
-type Posture = 'nonDestructive' | 'destructiveOnly' | 'noHelloKey' | 'unknown' | 'stale' | 'notReported';
+type Posture =
+  | 'nonDestructive'
+  | 'destructiveOnly'
+  | 'noHelloKey'
+  | 'unknown'
+  | 'stale'
+  | 'notReported'
+  | 'entraRegistered';
 /** domain.md §7 / shared/posture/types.ts: worst first; the worst fresh user decides the device. */
 const WORST_FIRST: Posture[] = ['destructiveOnly', 'unknown', 'noHelloKey', 'nonDestructive'];
 
@@ -74,6 +81,8 @@ const identities = new Map<string, DeviceIdentity>();
 const sent = new Map<string, UserSpec[]>();
 /** Windows managed devices as the product must count them: Entra deviceId, else Intune id. */
 let fleetKeys: Set<string>;
+/** Fleet keys of devices Intune knows as Entra registered (BYOD). */
+let registeredKeys: Set<string>;
 let candidates: string[];
 const unmanagedReporter = { deviceId: '' };
 const hostLogs: string[] = [];
@@ -140,11 +149,14 @@ function expectedCounts() {
     unknown: 0,
     stale: 0,
     notReported: 0,
+    entraRegistered: 0,
   };
   const keys = new Set([...fleetKeys, ...sent.keys()]);
   for (const k of keys) {
     const users = sent.get(k);
-    byPosture[users ? devicePosture(users) : 'notReported']++;
+    // The uploads say AzureAdJoined YES (a positive report wins); without one, Intune's
+    // azureADRegistered makes an Entra registered device, outside "never reported".
+    byPosture[users ? devicePosture(users) : registeredKeys.has(k) ? 'entraRegistered' : 'notReported']++;
   }
   return { devices: keys.size, reported: sent.size, byPosture };
 }
@@ -178,6 +190,11 @@ beforeAll(async () => {
     windows.map((d) =>
       (d.azureADDeviceId && d.azureADDeviceId !== ZERO ? d.azureADDeviceId : d.id).toLowerCase(),
     ),
+  );
+  registeredKeys = new Set(
+    windows
+      .filter((d) => d.joinType === 'azureADRegistered')
+      .map((d) => (d.azureADDeviceId && d.azureADDeviceId !== ZERO ? d.azureADDeviceId : d.id).toLowerCase()),
   );
   // Devices that can pass the Entra check: an enabled Entra record.
   candidates = windows
@@ -272,7 +289,7 @@ describe('posture pipeline end to end', () => {
   });
 
   it('moves the device and the summary counts on an upload after the collection', async () => {
-    const silent = candidates.find((id) => !sent.has(id))!;
+    const silent = candidates.find((id) => !sent.has(id) && !registeredKeys.has(id))!;
     const wasDestructive = singleUserDestructive();
     const before = (await get('/api/summary')).json();
 

@@ -318,7 +318,7 @@ describe('what the reading side sees', () => {
       trust: 'verified',
     });
     expect(classifyUser(remediated!)).toEqual(classifyUser(uploaded!));
-    expect(classifyUser(remediated!).posture).toBe('destructiveOnly');
+    expect(classifyUser(remediated!)).toBe('destructiveOnly');
   });
 });
 

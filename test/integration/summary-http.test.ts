@@ -69,6 +69,7 @@ function record(i: number): DevicePosture {
     targetingResult: 'enabled',
     targetingPolicyIds: 'p1,p2',
     hybridKeyTrustRisk: false,
+    resettableNow: false,
     removed: i === 7,
     userCount: p === 'notReported' ? 0 : 1,
     users: [],

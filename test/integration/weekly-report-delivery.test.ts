@@ -88,6 +88,7 @@ function device(i: number, posture: Posture, since: string | null = null): Devic
     targetingResult: null,
     targetingPolicyIds: '',
     hybridKeyTrustRisk: false,
+    resettableNow: false,
     removed: false,
     userCount: 1,
     users: [],

@@ -37,6 +37,7 @@ function device(p: Partial<DevicePosture>): DevicePosture {
     targetingResult: 'enabled',
     targetingPolicyIds: 'p1',
     hybridKeyTrustRisk: false,
+    resettableNow: false,
     removed: false,
     userCount: 1,
     users: [],
@@ -49,7 +50,7 @@ function device(p: Partial<DevicePosture>): DevicePosture {
 
 /** A hand-made fleet: one row per device, every column the summary groups by varies. */
 const FLEET: DevicePosture[] = [
-  device({ posture: 'nonDestructive', userCount: 2 }),
+  device({ posture: 'nonDestructive', userCount: 2, resettableNow: true }),
   device({ posture: 'nonDestructive', warningCodes: 'PINRESET_APPS_MISSING', osBuild: 19045 }),
   device({ posture: 'nonDestructive', complianceState: 'noncompliant', joinType: 'hybridAzureADJoined' }),
   device({
@@ -67,6 +68,8 @@ const FLEET: DevicePosture[] = [
   device({ posture: 'stale', reasonCodes: '', lastReportAt: ago(20) }),
   device({ posture: 'notReported', userCount: 0, lastReportAt: null }),
   device({ posture: 'notReported', userCount: 0, lastReportAt: null, reasonCodes: 'NOT_INTUNE_MANAGED' }),
+  // BYOD: its own posture, outside the share denominator, not "never reported".
+  device({ posture: 'entraRegistered', userCount: 0, lastReportAt: null, reasonCodes: 'NOT_ENTRA_JOINED' }),
   // Left Intune: counted only as removed.
   device({ posture: 'destructiveOnly', reasonCodes: 'NOT_INTUNE_MANAGED', removed: true, userCount: 5 }),
 ];
@@ -111,7 +114,7 @@ describe('aggregatePostures on a hand-made fleet', () => {
     expect(summary.totals).toEqual({
       devices: counted.length,
       removed: 1,
-      reported: countWhere((d) => d.posture !== 'notReported'),
+      reported: countWhere((d) => d.posture !== 'notReported' && d.posture !== 'entraRegistered'),
       users: counted.reduce((s, d) => s + d.userCount, 0),
     });
   });
@@ -138,11 +141,21 @@ describe('aggregatePostures on a hand-made fleet', () => {
     expect(summary.byOsBuild).toMatchObject({ '15063': 1, '19045': 2, unknown: 1 });
   });
 
-  it('reports tenant readiness, hybrid risk and the nonDestructive share among reported devices', () => {
+  it('reports tenant readiness, hybrid risk and both shares over one denominator', () => {
     expect(summary.tenantReadiness).toBe('missing');
     expect(summary.hybridKeyTrustRisk).toBe(1);
-    const reported = countWhere((d) => d.posture !== 'notReported');
-    expect(summary.nonDestructiveShare).toBeCloseTo(3 / reported, 12);
+    const reported = countWhere((d) => !['notReported', 'entraRegistered'].includes(d.posture));
+    expect(reported).toBe(10);
+    expect(summary.shares).toEqual({
+      denominator: reported,
+      configuredReady: 3,
+      configuredReadyShare: 3 / reported,
+      resettableNow: 1,
+      resettableNowShare: 1 / reported,
+    });
+    expect(summary.nonDestructiveShare).toBe(summary.shares.configuredReadyShare);
+    expect(summary.resettableNow).toBe(1);
+    expect(summary.byPosture.entraRegistered).toBe(1);
     expect(summary.evaluatedAt).toBe(NOW.toISOString());
   });
 
@@ -191,7 +204,14 @@ describe('dailySnapshot', () => {
       unknown: 'Unknown',
       stale: 'Stale',
       notReported: 'NotReported',
+      entraRegistered: 'EntraRegistered',
     };
+    expect(row).toMatchObject({
+      ConfiguredReady: 3,
+      ResettableNow: 1,
+      ResettableNowShare: 0.1,
+      NonDestructiveShare: 0.3,
+    });
     for (const p of POSTURES) expect(row[postureColumns[p]], p).toBe(summary.byPosture[p]);
   });
 

@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -11,6 +11,7 @@ import {
   REASON_CODES,
   type Reason,
   type ReasonCode,
+  reasonDefinition,
   reasonGuidance,
 } from '../../shared/posture/index.js';
 import {
@@ -132,6 +133,12 @@ function input(p: Partial<PostureInput> & { policyList?: PinRecoveryPolicy[] } =
 }
 
 const codes = (r: { reasons: Reason[] }) => r.reasons.map((x) => x.code);
+const warningCodes = (r: { warnings: Reason[] }) => r.warnings.map((x) => x.code);
+const warningOf = (r: { warnings: Reason[] }, code: ReasonCode) => {
+  const found = r.warnings.find((x) => x.code === code);
+  if (!found) throw new Error(`no warning ${code} in ${warningCodes(r).join(',')}`);
+  return found;
+};
 const reasonOf = (r: { reasons: Reason[] }, code: ReasonCode) => {
   const found = r.reasons.find((x) => x.code === code);
   if (!found) throw new Error(`no ${code} in ${codes(r).join(',')}`);
@@ -244,10 +251,16 @@ describe('device roll-up: the worst fresh user decides, every user is listed', (
 });
 
 describe('notReported and stale boundaries', () => {
-  it('no reports at all → notReported, still with the configuration reasons', () => {
+  it('no reports at all → notReported: no reason (nothing to explain), the configuration problems as warnings', () => {
     const r = evaluate({ users: [], policyList: [] });
-    expect(r).toMatchObject({ posture: 'notReported', userCount: 0, lastReportAt: null });
-    expect(codes(r)).toEqual(['POLICY_NOT_TARGETED']);
+    expect(r).toMatchObject({
+      posture: 'notReported',
+      userCount: 0,
+      lastReportAt: null,
+      primaryReason: null,
+    });
+    expect(codes(r)).toEqual([]);
+    expect(warningCodes(r)).toEqual(['POLICY_NOT_TARGETED']);
   });
 
   it('exactly staleDays old is fresh; one millisecond more is stale', () => {
@@ -283,18 +296,24 @@ describe('reason codes and their evidence (destructiveOnly devices)', () => {
     expect(reasonOf(r, 'UNEXPLAINED').evidence.values).toEqual({ targetingResult: 'enabled' });
   });
 
-  it('PINRESET_APPS_MISSING names the missing app', () => {
+  it('PINRESET_APPS_MISSING is a fleet blocker: a warning naming the missing app, never the reason', () => {
+    // Missing consent does not keep CanReset at DestructiveOnly (the reset is attempted and
+    // refused with CAA20004), so it explains no device's DestructiveOnly.
     const r = evaluate({ users: dest, tenant: TENANT_SERVICE_MISSING });
-    const reason = reasonOf(r, 'PINRESET_APPS_MISSING');
-    expect(reason.message).toContain('Microsoft Pin Reset Service Production');
-    expect(reason.message).not.toContain('Client');
-    expect(reason.evidence.values).toMatchObject({ serviceAppPresent: false, clientAppPresent: true });
-    expect(codes(r)).not.toContain('UNEXPLAINED');
+    expect(codes(r)).toEqual(['UNEXPLAINED']);
+    const w = warningOf(r, 'PINRESET_APPS_MISSING');
+    expect(w.message).toContain('Microsoft Pin Reset Service Production');
+    expect(w.message).not.toContain('Client');
+    expect(w.evidence.values).toMatchObject({ serviceAppPresent: false, clientAppPresent: true });
+    const withCause = evaluate({ users: dest, tenant: TENANT_SERVICE_MISSING, policyList: [] });
+    expect(withCause.primaryReason).toBe('POLICY_NOT_TARGETED');
+    expect(withCause.warningCodes).toContain('PINRESET_APPS_MISSING');
   });
 
-  it('PINRESET_APP_DISABLED when a service principal is disabled', () => {
+  it('PINRESET_APP_DISABLED when a service principal is disabled, also a warning only', () => {
     const r = evaluate({ users: dest, tenant: TENANT_CLIENT_DISABLED });
-    expect(reasonOf(r, 'PINRESET_APP_DISABLED').evidence.values).toMatchObject({ clientAppEnabled: false });
+    expect(warningOf(r, 'PINRESET_APP_DISABLED').evidence.values).toMatchObject({ clientAppEnabled: false });
+    expect(codes(r)).not.toContain('PINRESET_APP_DISABLED');
   });
 
   it('tenant readiness unknown or not collected adds nothing', () => {
@@ -353,22 +372,45 @@ describe('reason codes and their evidence (destructiveOnly devices)', () => {
     });
   });
 
-  it('POLICY_BAD_OMA_URI for an ineffective custom profile, next to POLICY_NOT_TARGETED', () => {
+  it('POLICY_BAD_OMA_URI when the wrong profile is all that reaches the device (instead of POLICY_NOT_TARGETED)', () => {
     const bad = policy({
       kind: 'omaUri',
       effective: false,
       issues: ['POLICY_BAD_OMA_URI', 'OMA_URI_OTHER_TENANT'],
     });
     const r = evaluate({ users: dest, policyList: [bad] });
-    expect(codes(r)).toEqual(['POLICY_NOT_TARGETED', 'POLICY_BAD_OMA_URI']);
+    expect(codes(r)).toEqual(['POLICY_BAD_OMA_URI']);
     expect(reasonOf(r, 'POLICY_BAD_OMA_URI').evidence).toEqual({
       policyIds: [bad.id],
       values: { issues: 'OMA_URI_OTHER_TENANT' },
     });
-    expect(reasonOf(r, 'POLICY_NOT_TARGETED').evidence).toEqual({
-      policyIds: [bad.id],
-      values: { onlyIneffective: true },
+  });
+
+  it('POLICY_BAD_OMA_URI never on a device whose targeting another policy decides', () => {
+    const bad = policy({
+      kind: 'omaUri',
+      effective: false,
+      issues: ['POLICY_BAD_OMA_URI', 'OMA_URI_OTHER_TENANT'],
     });
+    const good = policy();
+    const r = evaluate({ users: dest, policyList: [bad, good] });
+    expect(r.targetingResult).toBe('enabled');
+    expect(codes(r)).toEqual(['UNEXPLAINED']);
+    // A non-Boolean profile that does decide is named, after POLICY_NOT_YET_APPLIED.
+    const intOma = policy({
+      kind: 'omaUri',
+      issues: ['POLICY_BAD_OMA_URI', 'OMA_VALUE_NOT_BOOLEAN'],
+      lastModifiedDateTime: ago(0.5),
+    });
+    const r2 = evaluate({
+      users: [destructive({ reportedAt: ago(0.2) })],
+      policyList: [intOma],
+      device: managedDevice({ lastSyncDateTime: ago(1) }),
+    });
+    expect(codes(r2)).toEqual(['POLICY_NOT_YET_APPLIED', 'POLICY_BAD_OMA_URI']);
+    // Non-canonical but documented forms (the PIN reset page's Policy/ path, braces, no ./Device) are not wrong.
+    const docForm = policy({ kind: 'omaUri', issues: ['OMA_URI_NONCANONICAL', 'OMA_URI_DOC_FORM'] });
+    expect(codes(evaluate({ users: dest, policyList: [docForm] }))).toEqual(['UNEXPLAINED']);
   });
 
   it('POLICY_NOT_YET_APPLIED when the device has not synced since the deciding policy changed', () => {
@@ -422,14 +464,59 @@ describe('reason codes and their evidence (destructiveOnly devices)', () => {
     ]);
   });
 
-  it('NOT_ENTRA_JOINED from Intune joinType, and from the device report (which wins)', () => {
-    const r1 = evaluate({ users: dest, device: managedDevice({ joinType: 'azureADRegistered' }) });
-    expect(reasonOf(r1, 'NOT_ENTRA_JOINED').evidence.values).toEqual({ intuneJoinType: 'azureADRegistered' });
+  it('Entra registered devices get their own posture with NOT_ENTRA_JOINED, from Intune, Entra or the report', () => {
+    const r1 = evaluate({ users: [], device: managedDevice({ joinType: 'azureADRegistered' }) });
+    expect(r1.posture).toBe('entraRegistered');
+    expect(codes(r1)).toEqual(['NOT_ENTRA_JOINED']);
+    expect(reasonOf(r1, 'NOT_ENTRA_JOINED').evidence.values).toEqual({
+      joinType: 'entraRegistered',
+      joinSource: 'intune',
+    });
     const r2 = evaluate({
+      users: dest,
+      device: managedDevice({ joinType: 'unknown' }),
+      entraTrustType: 'Workplace',
+    });
+    expect(r2.posture).toBe('entraRegistered');
+    const r3 = evaluate({
       users: dest,
       reportedDevice: { joinType: 'entraRegistered', osVersion: null, deviceName: null },
     });
-    expect(reasonOf(r2, 'NOT_ENTRA_JOINED').evidence.values).toEqual({ reportedJoinType: 'entraRegistered' });
+    expect(reasonOf(r3, 'NOT_ENTRA_JOINED').evidence.values).toEqual({
+      joinType: 'entraRegistered',
+      joinSource: 'report',
+    });
+  });
+
+  it('NOT_ENTRA_JOINED for a domain-joined-only device; a report without join flags never overrides Intune', () => {
+    const domain = evaluate({
+      users: dest,
+      reportedDevice: { joinType: 'domainJoined', osVersion: null, deviceName: null },
+    });
+    expect(domain.posture).toBe('destructiveOnly');
+    expect(domain.primaryReason).toBe('NOT_ENTRA_JOINED');
+    // A partial capture (no join flags) parses as notJoined: Intune's azureADJoined stands.
+    const partial = evaluate({
+      users: dest,
+      reportedDevice: { joinType: 'notJoined', osVersion: null, deviceName: null },
+    });
+    expect(codes(partial)).not.toContain('NOT_ENTRA_JOINED');
+    // ...and Entra's trustType too, when Intune does not say.
+    const entraOnly = evaluate({
+      users: dest,
+      device: managedDevice({ joinType: null }),
+      entraTrustType: 'AzureAd',
+      reportedDevice: { joinType: 'notJoined', osVersion: null, deviceName: null },
+    });
+    expect(codes(entraOnly)).not.toContain('NOT_ENTRA_JOINED');
+    // Only when nobody else knows the device does a reported notJoined count.
+    const nobody = evaluate({
+      users: dest,
+      device: null,
+      targeting: null,
+      reportedDevice: { joinType: 'notJoined', osVersion: null, deviceName: null },
+    });
+    expect(codes(nobody)).toContain('NOT_ENTRA_JOINED');
     const r3 = evaluate({
       users: dest,
       device: managedDevice({ joinType: 'unknown' }),
@@ -493,7 +580,17 @@ describe('reason codes and their evidence (destructiveOnly devices)', () => {
     expect(
       reasonOf(evaluate({ users: dest, device: old, edition: 'Professional' }), 'EDITION_UNSUPPORTED')
         .evidence.values,
-    ).toEqual({ edition: 'Professional', osBuild: 17763 });
+    ).toEqual({ edition: 'Professional', editionSource: 'report', osBuild: 17763 });
+    // Intune's skuFamily speaks when the device's own evidence does not.
+    const home = evaluate({ users: dest, device: managedDevice({ skuFamily: 'Core' }) });
+    expect(reasonOf(home, 'EDITION_UNSUPPORTED').evidence.values).toMatchObject({
+      edition: 'Core',
+      editionSource: 'intune',
+    });
+    // The device's own EditionID wins over skuFamily.
+    expect(
+      codes(evaluate({ users: dest, device: managedDevice({ skuFamily: 'Core' }), edition: 'Enterprise' })),
+    ).not.toContain('EDITION_UNSUPPORTED');
   });
 
   it('DEVICE_DISABLED only when Entra says so', () => {
@@ -501,62 +598,80 @@ describe('reason codes and their evidence (destructiveOnly devices)', () => {
       reasonOf(evaluate({ users: dest, deviceEnabled: false }), 'DEVICE_DISABLED').evidence.values,
     ).toEqual({
       accountEnabled: false,
+      deviceId: DEVICE_ID,
     });
     expect(codes(evaluate({ users: dest, deviceEnabled: null }))).not.toContain('DEVICE_DISABLED');
+    // On a ready device it is a warning that keeps it from "resettable now".
+    const ready = evaluate({ deviceEnabled: false });
+    expect(ready).toMatchObject({
+      posture: 'nonDestructive',
+      resettableNow: false,
+      warningCodes: 'DEVICE_DISABLED',
+    });
+    expect(evaluate({ deviceEnabled: true }).resettableNow).toBe(true);
   });
 
-  it('DESTRUCTIVE_ONLY_HYBRID flags hybrid DestructiveOnly devices, after the real reasons', () => {
+  it('DESTRUCTIVE_ONLY_HYBRID flags hybrid DestructiveOnly devices as a warning, never a reason', () => {
     const hybrid = managedDevice({ joinType: 'hybridAzureADJoined' });
     const r = evaluate({ users: dest, device: hybrid, policyList: [] });
-    expect(codes(r)).toEqual(['POLICY_NOT_TARGETED', 'DESTRUCTIVE_ONLY_HYBRID']);
+    expect(codes(r)).toEqual(['POLICY_NOT_TARGETED']);
+    expect(warningCodes(r)).toEqual(['DESTRUCTIVE_ONLY_HYBRID']);
     expect(r.primaryReason).toBe('POLICY_NOT_TARGETED');
     expect(r.hybridKeyTrustRisk).toBe(true);
     // With no other cause the flag does not count as one.
-    expect(codes(evaluate({ users: dest, device: hybrid }))).toEqual([
-      'UNEXPLAINED',
-      'DESTRUCTIVE_ONLY_HYBRID',
-    ]);
+    expect(codes(evaluate({ users: dest, device: hybrid }))).toEqual(['UNEXPLAINED']);
     const ready = evaluate({ device: hybrid });
     expect(ready.hybridKeyTrustRisk).toBe(false);
     expect(codes(ready)).toEqual([]);
+    expect(warningCodes(ready)).toEqual([]);
   });
 
   it('reasons are ordered by priority and the primary reason is the first', () => {
     const r = evaluate({
       users: dest,
-      device: managedDevice({ osVersion: '10.0.15063.0', joinType: 'azureADRegistered' }),
+      device: managedDevice({ osVersion: '10.0.15063.0', joinType: 'azureADJoined' }),
+      reportedDevice: { joinType: 'domainJoined', osVersion: null, deviceName: null },
       tenant: TENANT_SERVICE_MISSING,
       policyList: [],
     });
-    expect(r.reasonCodes).toBe('NOT_ENTRA_JOINED,OS_TOO_OLD,PINRESET_APPS_MISSING,POLICY_NOT_TARGETED');
+    expect(r.reasonCodes).toBe('NOT_ENTRA_JOINED,OS_TOO_OLD,POLICY_NOT_TARGETED');
     expect(r.primaryReason).toBe('NOT_ENTRA_JOINED');
+    expect(r.warningCodes).toBe('PINRESET_APPS_MISSING');
     expect(r.users[0]?.reasonCodes).toEqual(r.reasons.map((x) => x.code));
   });
 });
 
 describe('reasons and warnings on the other postures', () => {
-  it('nonDestructive carries no reasons; missing apps become a warning (the reset would fail at the service)', () => {
+  it('nonDestructive carries no reasons; missing apps become a warning and it is not resettable now', () => {
     const r = evaluate({ tenant: TENANT_SERVICE_MISSING, policyList: [] });
     expect(r.posture).toBe('nonDestructive');
     expect(r.reasons).toEqual([]);
     expect(r.primaryReason).toBeNull();
     expect(r.warningCodes).toBe('PINRESET_APPS_MISSING');
-    expect(evaluate().warnings).toEqual([]);
+    expect(r.resettableNow).toBe(false);
+    const ok = evaluate();
+    expect(ok.warnings).toEqual([]);
+    expect(ok.resettableNow).toBe(true);
+    // Configuration findings that do not block a reset now are not warnings on a ready device.
+    expect(evaluate({ policyList: [] }).warnings).toEqual([]);
+    // Unknown or uncollected readiness: not counted as resettable now.
+    expect(evaluate({ tenant: null }).resettableNow).toBe(false);
   });
 
-  it('noHelloKey and stale devices carry the configuration problems they will meet', () => {
+  it('noHelloKey and stale devices: no reason, the configuration problems they will meet as warnings', () => {
     const nokey = userState({ ngcSet: false, ngcKeyId: null, canReset: null, canResetRaw: null });
-    expect(codes(evaluate({ users: [nokey], policyList: [policy({ value: false })] }))).toEqual([
-      'POLICY_SET_FALSE',
-    ]);
-    expect(codes(evaluate({ users: [destructive({ reportedAt: ago(30) })], policyList: [] }))).toEqual([
-      'POLICY_NOT_TARGETED',
-    ]);
+    const r = evaluate({ users: [nokey], policyList: [policy({ value: false })] });
+    expect(codes(r)).toEqual([]);
+    expect(warningCodes(r)).toEqual(['POLICY_SET_FALSE']);
+    const stale = evaluate({ users: [destructive({ reportedAt: ago(30) })], policyList: [] });
+    expect(codes(stale)).toEqual([]);
+    expect(warningCodes(stale)).toEqual(['POLICY_NOT_TARGETED']);
   });
 
-  it('unknown carries the value reason first, then configuration problems', () => {
+  it('unknown carries the value reason only; configuration problems are warnings', () => {
     const r = evaluate({ users: [userState({ canReset: 'NO', canResetRaw: 'NO' })], policyList: [] });
-    expect(r.reasonCodes).toBe('LEGACY_VALUE_NO,POLICY_NOT_TARGETED');
+    expect(r.reasonCodes).toBe('LEGACY_VALUE_NO');
+    expect(r.warningCodes).toBe('POLICY_NOT_TARGETED');
   });
 });
 
@@ -748,12 +863,15 @@ describe('guidance', () => {
 
 describe('shared/posture stays pure', () => {
   it('imports nothing at run time outside its own folder (type-only imports are erased)', () => {
-    const dir = fileURLToPath(new URL('../../shared/posture/', import.meta.url));
-    for (const file of readdirSync(dir).filter((f) => f.endsWith('.ts'))) {
-      const source = readFileSync(join(dir, file), 'utf8');
+    const root = fileURLToPath(new URL('../../shared/posture/', import.meta.url));
+    const files = readdirSync(root, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'));
+    expect(files).toContain(join('rules', 'device.ts'));
+    for (const file of files) {
+      const source = readFileSync(join(root, file), 'utf8');
       for (const m of source.matchAll(/^(import|export)\s+(type\s+)?[^'"]*from\s+'([^']+)'/gm)) {
         if (m[2]) continue;
-        expect(m[3], `${file}: ${m[0]}`).toMatch(/^\.\/[a-z-]+\.js$/);
+        const target = resolve(dirname(join(root, file)), m[3] ?? '');
+        expect(target.startsWith(root), `${file}: ${m[0]}`).toBe(true);
       }
     }
   });
@@ -837,7 +955,18 @@ describe('invariants on arbitrary inputs', () => {
         if (r.posture === 'destructiveOnly') expect(list.length).toBeGreaterThan(0);
         if (r.posture === 'nonDestructive') expect(list).toEqual([]);
         if (r.hybridKeyTrustRisk) expect(r.posture).toBe('destructiveOnly');
-        if (a.users.length === 0) expect(r.posture).toBe('notReported');
+        const registered = a.inIntune && a.joinType === 'azureADRegistered';
+        if (registered) expect(r.posture).toBe('entraRegistered');
+        else if (a.users.length === 0) expect(r.posture).toBe('notReported');
+        // Attribution: a reason always explains the posture; tenant conditions never are reasons.
+        for (const code of list) expect(reasonDefinition(code).explains, code).toContain(r.posture);
+        for (const w of r.warnings) expect(list).not.toContain(w.code);
+        // Resettable now: ready, tenant apps ready, nothing that blocks a reset now.
+        if (r.resettableNow) {
+          expect(r.posture).toBe('nonDestructive');
+          expect(a.tenant?.state).toBe('ready');
+          for (const w of r.warnings) expect(reasonDefinition(w.code).blocksResetNow, w.code).toBe(false);
+        }
         // The same reports again never look like a new key.
         if (chain) expect(events).toEqual([]);
       }),

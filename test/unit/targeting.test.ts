@@ -117,14 +117,35 @@ describe('effectiveTargeting: inclusion', () => {
 });
 
 describe('effectiveTargeting: exclusion beats inclusion', () => {
-  it('an exclusion group holding the device removes the whole reach, whatever the assignment order', () => {
+  it('an exclusion group holding the device removes every device-side reach, whatever the assignment order', () => {
     const a = policy({ assignments: [allDevices, excl('gExclDevice')] });
-    const b = policy({ assignments: [excl('gExclDevice'), group('gDevices'), group('gAlice')] });
+    const b = policy({ assignments: [excl('gExclDevice'), group('gDevices')] });
     expect(effectiveTargeting(device, [a], membership).result).toBe('notConfigured');
     expect(effectiveTargeting(device, [b], membership)).toMatchObject({
       result: 'notConfigured',
       reaching: [],
     });
+  });
+
+  it('a user-group inclusion of a device in an excluded device group is no definite answer (Intune: unsupported mix)', () => {
+    // learn.microsoft.com/mem/intune/configuration/device-profile-assign: "Including user groups
+    // while excluding device groups might not create the results you expect".
+    const mixed = policy({ assignments: [excl('gExclDevice'), group('gDevices'), group('gAlice')] });
+    const t = effectiveTargeting(device, [mixed], membership);
+    expect(t).toMatchObject({
+      result: 'unsupportedAssignment',
+      decidedBy: [mixed.id],
+      reaching: [{ policyId: mixed.id, via: 'user', mixedExclusion: { groupId: 'gExclDevice' } }],
+      mixedExclusions: [{ policyId: mixed.id, groupId: 'gExclDevice' }],
+    });
+    const viaAllUsers = policy({ assignments: [allUsers, excl('gExclDevice')] });
+    expect(effectiveTargeting(device, [viaAllUsers], membership).result).toBe('unsupportedAssignment');
+    // When another policy decides definitely with the same value, the mix changes nothing.
+    const definite = policy({ assignments: [group('gDevices')] });
+    expect(effectiveTargeting(device, [mixed, definite], membership).result).toBe('enabled');
+    // ...but a different value would: then there is no definite answer.
+    const off = policy({ value: false, assignments: [group('gDevices')] });
+    expect(effectiveTargeting(device, [mixed, off], membership).result).toBe('unsupportedAssignment');
   });
 
   it('an exclusion group holding the user removes the reach through that user only', () => {
@@ -370,7 +391,7 @@ describe('effectiveTargeting: properties', () => {
     fc.assert(
       fc.property(arbPolicies, (ps) => {
         const t = effectiveTargeting(device, ps, membership);
-        if (t.result === 'dependsOnFilter') return;
+        if (t.result === 'dependsOnFilter' || t.result === 'unsupportedAssignment') return;
         const allMatch = ps.map((p) => ({ ...p, assignments: p.assignments.map(strip) }));
         const noneMatch = ps.map((p) => ({ ...p, assignments: p.assignments.filter((a) => !a.filterId) }));
         expect(effectiveTargeting(device, allMatch, membership).result).toBe(t.result);
@@ -403,9 +424,12 @@ describe('effectiveTargeting: properties', () => {
           expect(p.effective).toBe(true);
           expect(p.value).toBe(t.result === 'enabled');
         }
-        // Adding an exclusion of the device to every policy leaves nothing reaching.
+        // Adding an exclusion of the device to every policy leaves nothing definite: at most the
+        // user-side inclusions Intune calls unsupported.
         const excluded = ps.map((p) => ({ ...p, assignments: [...p.assignments, excl('gExclDevice')] }));
-        expect(effectiveTargeting(device, excluded, membership).result).toBe('notConfigured');
+        expect(['notConfigured', 'unsupportedAssignment']).toContain(
+          effectiveTargeting(device, excluded, membership).result,
+        );
       }),
     );
   });

@@ -51,6 +51,7 @@ function device(posture: Posture, over: Partial<DevicePosture> = {}): DevicePost
     targetingResult: 'enabled',
     targetingPolicyIds: '',
     hybridKeyTrustRisk: false,
+    resettableNow: false,
     removed: false,
     userCount: 1,
     users: [],

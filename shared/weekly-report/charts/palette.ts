@@ -12,6 +12,7 @@ export const POSTURE_COLOURS: Record<Posture, string> = {
   unknown: '#bf8700',
   stale: '#6e7781',
   notReported: '#c8d1da',
+  entraRegistered: '#eaeef2',
 };
 
 export const TREND_COLOURS = {

@@ -5,6 +5,7 @@
  * links are kept only when they are http(s).
  */
 import { reasonGuidance } from '../../posture/guidance.js';
+import { formatShare } from '../../posture/shares.js';
 import { type Posture, REASON_CODES, type ReasonCode } from '../../posture/types.js';
 import { POSTURE_COLOURS, TREND_COLOURS } from '../charts/palette.js';
 import type { ChartImage, WeeklyReportJson } from './model.js';
@@ -36,6 +37,7 @@ export const POSTURE_LABELS: Record<Posture, string> = {
   unknown: 'Unknown',
   stale: 'Stale (no recent report)',
   notReported: 'Never reported',
+  entraRegistered: 'Entra registered (BYOD, not supported)',
 };
 
 const FONT = 'font-family:Segoe UI,Helvetica,Arial,sans-serif;color:#1f2328';
@@ -45,9 +47,7 @@ const SMALL = `font-size:12px;line-height:16px;color:#57606a;font-family:Segoe U
 const TH = `text-align:left;padding:6px 8px;border-bottom:2px solid #d0d7de;font-size:12px;${FONT}`;
 const TD = `padding:6px 8px;border-bottom:1px solid #eaeef2;font-size:13px;vertical-align:top;${FONT}`;
 
-function pct(share: number | null): string {
-  return share === null ? '–' : `${(Math.round(share * 1000) / 10).toFixed(1)} %`;
-}
+const pct = formatShare;
 
 function day(iso: string | null): string {
   return iso ? iso.slice(0, 10) : '–';
@@ -102,7 +102,8 @@ function headline(j: WeeklyReportJson): string {
     h.changePoints === null || h.changePoints === 0 ? '#57606a' : h.changePoints > 0 ? '#1a7f37' : '#d1242f';
   return `<tr><td style="padding:8px 20px 0 20px"><table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="background-color:#f6f8fa;border:1px solid #d0d7de"><tr><td style="padding:16px 20px">
 <p id="headline" style="margin:0;font-size:36px;line-height:44px;font-weight:700;${FONT}">${escapeHtml(pct(h.share))}</p>
-<p style="${P}">of reporting devices can reset a forgotten PIN without losing their keys (${escapeHtml(h.nonDestructive)} of ${escapeHtml(h.reported)} reporting, ${escapeHtml(h.devices)} devices in Intune).</p>
+<p style="${P}">of reporting devices are configured for a non-destructive PIN reset (${escapeHtml(h.nonDestructive)} of ${escapeHtml(h.reported)} reporting, ${escapeHtml(h.devices)} devices in Intune).</p>
+<p id="resettable-now" style="${P}"><strong>${escapeHtml(pct(h.resettableNowShare))}</strong> are resettable now (${escapeHtml(h.resettableNow)} of ${escapeHtml(h.reported)}): configured ready, with the tenant's PIN reset apps consented and enabled and no known lock-screen blocker.</p>
 <p style="margin:0;font-size:14px;font-weight:600;color:${changeColour};font-family:Segoe UI,Helvetica,Arial,sans-serif">${escapeHtml(change)}</p>
 </td></tr></table></td></tr>`;
 }
@@ -138,15 +139,14 @@ function trend(j: WeeklyReportJson, chart: ChartImage, src: string): string {
 }
 
 function postures(j: WeeklyReportJson, chart: ChartImage, src: string): string {
-  const total = j.postures.reduce((n, p) => n + p.count, 0);
   const rows = j.postures.map((p) => [
     `${swatch(POSTURE_COLOURS[p.posture])} ${escapeHtml(POSTURE_LABELS[p.posture])}`,
     escapeHtml(p.count),
-    escapeHtml(total > 0 ? `${Math.round((p.count * 100) / total)} %` : '–'),
+    escapeHtml(p.share === null ? 'not counted' : pct(p.share)),
   ]);
   return section(
     'Devices by posture',
-    `${img(chart, src)}<p style="${SMALL}">Bars in the order of the table below; length proportional to the count, dashed lines at quarters of the largest.</p>${table(['Posture', 'Devices', 'Share'], rows)}`,
+    `${img(chart, src)}<p style="${SMALL}">Bars in the order of the table below; length proportional to the count, dashed lines at quarters of the largest.</p>${table(['Posture', 'Devices', 'Share of reporting devices'], rows)}`,
   );
 }
 

@@ -108,11 +108,16 @@ export interface WeeklyReportJson {
     /** share − previousShare in percentage points (rounded to 0.1). */
     changePoints: number | null;
     nonDestructive: number;
+    /** The share denominator (shares.ts): reporting devices, Entra registered ones excluded. */
     reported: number;
     devices: number;
+    /** Devices resettable now and their share of `reported` (shares.ts). */
+    resettableNow: number;
+    resettableNowShare: number | null;
   };
   trend: TrendWeek[];
-  postures: { posture: Posture; count: number }[];
+  /** Every posture with its count and its share of headline.reported (null: not in the denominator). */
+  postures: { posture: Posture; count: number; share: number | null }[];
   topReasons: ReasonLine[];
   tenantReadiness: { state: string; guidance: ReasonLine | null };
   longestDestructiveOnly: { total: number; devices: LongDestructiveDevice[] };

@@ -3,6 +3,7 @@
  * clock is input.now), so the same stores always give the same report.
  */
 import { reasonGuidance } from '../../posture/guidance.js';
+import { postureShare } from '../../posture/shares.js';
 import { POSTURES, REASON_CODES, type ReasonCode } from '../../posture/types.js';
 import type {
   DailyPoint,
@@ -171,7 +172,8 @@ function tenantGuidance(state: string): ReasonLine | null {
 export function weeklyReportJson(input: WeeklyReportInput): WeeklyReportJson {
   const { now, summary } = input;
   const from = new Date(now.getTime() - 7 * DAY_MS);
-  const share = summary.nonDestructiveShare;
+  const shares = summary.shares;
+  const share = shares.configuredReadyShare;
   const previousShare = previousWeekShare(input.daily, now);
   const changePoints =
     share !== null && previousShare !== null ? Math.round((share - previousShare) * 1000) / 10 : null;
@@ -192,12 +194,17 @@ export function weeklyReportJson(input: WeeklyReportInput): WeeklyReportJson {
       share,
       previousShare,
       changePoints,
-      nonDestructive: summary.byPosture.nonDestructive,
-      reported: summary.totals.reported,
+      nonDestructive: shares.configuredReady,
+      reported: shares.denominator,
       devices: summary.totals.devices,
+      resettableNow: shares.resettableNow,
+      resettableNowShare: shares.resettableNowShare,
     },
     trend: trendWeeks(input.daily, now),
-    postures: POSTURES.map((posture) => ({ posture, count: summary.byPosture[posture] ?? 0 })),
+    postures: POSTURES.map((posture) => {
+      const count = summary.byPosture[posture] ?? 0;
+      return { posture, count, share: postureShare(posture, count, shares.denominator) };
+    }),
     topReasons: topReasons(summary.byReason),
     tenantReadiness: { state: summary.tenantReadiness, guidance: tenantGuidance(summary.tenantReadiness) },
     longestDestructiveOnly: { total: longest.length, devices: longest.slice(0, top) },
