@@ -22,6 +22,21 @@ export interface RenderedUser {
   /** GUID without braces; rendered upper-case in braces as Windows does. */
   ngcKeyId?: string;
   canReset?: CanReset;
+  /** SSO State `OnPremTgt` / `CloudTgt` (Windows 11 21H2 and later); not printed when undefined. */
+  onPremTgt?: boolean;
+  cloudTgt?: boolean;
+  /** The Ngc Prerequisite Check block; not printed when undefined ("might not" be shown after provisioning). */
+  ngcPrerequisite?: NgcPrerequisite;
+}
+
+/** [dsreg] "NGC prerequisites check". */
+export interface NgcPrerequisite {
+  certEnrollment: 'none' | 'enrollment authority' | 'mobile device management';
+  /** Cloud Kerberos ticket for on-premises (printed only with CertEnrollment none). */
+  onPremTgt?: boolean;
+  /** Print it as `CloudTGT`, its name before Windows 11 23H2. */
+  legacyCloudTgtName?: boolean;
+  preReqResult?: 'WillProvision' | 'WillNotProvision';
 }
 
 const RULE = `+${'-'.repeat(70)}+`;
@@ -95,6 +110,8 @@ export function renderDsregcmdStatus(device: RenderedDevice, user?: RenderedUser
     ...banner('SSO State'),
     field('AzureAdPrt', yesNo(Boolean(user) && joined)),
     field('EnterprisePrt', 'NO'),
+    ...(user?.onPremTgt !== undefined ? [field('OnPremTgt', yesNo(user.onPremTgt))] : []),
+    ...(user?.cloudTgt !== undefined ? [field('CloudTgt', yesNo(user.cloudTgt))] : []),
     '',
     ...banner('Diagnostic Data'),
     field('AadRecoveryEnabled', 'NO'),
@@ -104,7 +121,34 @@ export function renderDsregcmdStatus(device: RenderedDevice, user?: RenderedUser
     ),
     field('KeySignTest', 'PASSED'),
     '',
+    ...(user?.ngcPrerequisite ? ngcPrerequisiteBlock(device, user.ngcPrerequisite) : []),
     'For more information, please visit https://www.microsoft.com/aadjerrors',
   );
   return `${lines.join('\r\n')}\r\n`;
+}
+
+function ngcPrerequisiteBlock(device: RenderedDevice, p: NgcPrerequisite): string[] {
+  const cert = p.certEnrollment === 'enrollment authority';
+  return [
+    ...banner('Ngc Prerequisite Check'),
+    field('IsDeviceJoined', yesNo(device.azureAdJoined)),
+    field('IsUserAzureAD', 'YES'),
+    field('PolicyEnabled', 'YES'),
+    field('PostLogonEnabled', 'YES'),
+    field('DeviceEligible', 'YES'),
+    field('SessionIsNotRemote', 'YES'),
+    field('CertEnrollment', p.certEnrollment),
+    ...(cert
+      ? [
+          field('AdfsRefreshToken', 'YES'),
+          field('AdfsRaIsReady', 'YES'),
+          field('LogonCertTemplateReady', 'YES ( StateReady )'),
+        ]
+      : []),
+    ...(!cert && p.onPremTgt !== undefined
+      ? [field(p.legacyCloudTgtName ? 'CloudTGT' : 'OnPremTGT', yesNo(p.onPremTgt))]
+      : []),
+    field('PreReqResult', p.preReqResult ?? 'WillProvision'),
+    '',
+  ];
 }

@@ -5,6 +5,7 @@
  */
 import { parseDsregcmd } from '../dsregcmd/parse.js';
 import type { AcceptedReport, ReportSource, ReportTrust, UserReport } from '../reports/model.js';
+import { deviceEvidenceFrom, userEvidenceFrom } from './evidence.js';
 import type { ReportBody } from './report-schema.js';
 
 export interface AssembleInput {
@@ -37,8 +38,11 @@ export function assembleReport(input: AssembleInput): AssembleResult {
       message: `system.dsregcmd: DeviceId ${system.deviceId} is not the signing device ${input.deviceId}`,
     };
   }
+  const source = input.source === 'remediation' ? 'remediation' : 'agent';
+  const evidence = deviceEvidenceFrom(body.schemaVersion === 2 ? body.evidence : undefined, source);
   const users: UserReport[] = body.users.map((u) => {
     const s = parseDsregcmd(u.dsregcmd);
+    const raw = body.schemaVersion === 2 && 'evidence' in u ? u.evidence : undefined;
     return {
       userKey: userKeyOf(u),
       upn: u.upn ?? null,
@@ -48,6 +52,7 @@ export function assembleReport(input: AssembleInput): AssembleResult {
       ngcSet: s.ngcSet,
       ngcKeyId: s.ngcKeyId,
       notUserContext: s.userContext === 'system',
+      evidence: userEvidenceFrom({ raw, source, device: evidence, system, user: s }),
       warnings: s.warnings,
     };
   });
@@ -70,6 +75,7 @@ export function assembleReport(input: AssembleInput): AssembleResult {
         tenantName: system.tenantName,
         deviceName: body.device.name,
         osVersion: body.device.osVersion,
+        evidence,
         warnings: system.warnings,
       },
       users,

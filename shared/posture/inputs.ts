@@ -5,6 +5,7 @@
  */
 import type { CanReset } from '../dsregcmd/types.js';
 import type { ReportSource, ReportTrust } from '../reports/model.js';
+import type { UserEvidence } from './evidence.js';
 
 // --- Intune inventory ------------------------------------------------------------------------
 
@@ -81,4 +82,10 @@ export interface LatestUserState {
   notUserContext: boolean;
   source: ReportSource;
   trust: ReportTrust;
+  /**
+   * Registry evidence and trust model from the same report (shared/posture/evidence.ts). The
+   * report store always fills it (rows older than evidence read back as notReported / trust
+   * model unknown); optional only so hand-built test states may leave it out.
+   */
+  evidence?: UserEvidence;
 }

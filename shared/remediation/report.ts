@@ -8,6 +8,8 @@ import { createHash } from 'node:crypto';
 import { deriveJoinType } from '../dsregcmd/join-type.js';
 import type { CanReset } from '../dsregcmd/types.js';
 import { userKeyOf } from '../ingest/assemble-report.js';
+import { emptyDeviceEvidence, emptyUserEvidence } from '../posture/evidence.js';
+import { hybridTrustModel } from '../posture/trust-model.js';
 import type { AcceptedReport } from '../reports/model.js';
 import { parseRemediationOutput, type RemediationOutputFailure } from './output.js';
 import type { RunStateRecord } from './run-state.js';
@@ -133,6 +135,7 @@ export function runStateToReport(rs: RunStateRecord, scriptId: string): RunState
         tenantName: null,
         deviceName: rs.deviceName,
         osVersion: out.os ?? rs.osVersion,
+        evidence: emptyDeviceEvidence(),
         warnings: [...deviceWarnings, ...join.warnings],
       },
       users: [
@@ -145,6 +148,14 @@ export function runStateToReport(rs: RunStateRecord, scriptId: string): RunState
           ngcSet: out.ngcSet,
           ngcKeyId: out.ngcKeyId,
           notUserContext: false,
+          // A v1 line carries no policy or trust signals: hybrid devices stay "trust model unknown".
+          evidence: emptyUserEvidence(
+            hybridTrustModel({
+              joinType: out.aadJoined === null && out.domainJoined === null ? null : join.joinType,
+              policy: null,
+              dsregcmd: { ssoOnPremTgt: null, ngcOnPremTgt: null, certEnrollment: null },
+            }),
+          ),
           warnings: userWarnings,
         },
       ],

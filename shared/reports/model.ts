@@ -4,6 +4,7 @@
  * `rawBody` so a parser fix can re-read history.
  */
 import type { CanReset, JoinType } from '../dsregcmd/types.js';
+import type { DeviceEvidence, UserEvidence } from '../posture/evidence.js';
 
 export type ReportSource = 'agent' | 'remediation';
 export type ReportTrust = 'verified' | 'unverified';
@@ -22,6 +23,8 @@ export interface UserReport {
   ngcKeyId: string | null;
   /** The run was not in the user's context (SYSTEM / elevated), so User State is not valid. */
   notUserContext: boolean;
+  /** Registry evidence and the trust model for this user (schema v2; v1: trust model from dsregcmd only). */
+  evidence: UserEvidence;
   warnings: string[];
 }
 
@@ -33,6 +36,8 @@ export interface DeviceFacts {
   tenantName: string | null;
   deviceName: string | null;
   osVersion: string | null;
+  /** Device-wide registry evidence (schema v2; every group notReported for v1). */
+  evidence: DeviceEvidence;
   warnings: string[];
 }
 

@@ -20,6 +20,12 @@ import {
   type TransactionAction,
 } from '@azure/data-tables';
 import type { CanReset, JoinType } from '../dsregcmd/types.js';
+import {
+  type DeviceEvidence,
+  emptyDeviceEvidence,
+  emptyUserEvidence,
+  type UserEvidence,
+} from '../posture/evidence.js';
 import type { LatestUserState } from '../posture/inputs.js';
 import type {
   AcceptedReport,
@@ -32,7 +38,7 @@ import type {
   ReportTrust,
   UserReport,
 } from '../reports/model.js';
-import { assertEntityFits, readText, writeText } from './entity-text.js';
+import { assertEntityFits, entitySize, MAX_ENTITY_BYTES, readText, writeText } from './entity-text.js';
 import { invertedTime, keyPart, prefixEnd } from './keys.js';
 import type { TableProvider } from './tables.js';
 
@@ -55,6 +61,8 @@ export interface LatestDeviceState {
   agentVersion: string | null;
   source: ReportSource;
   trust: ReportTrust;
+  /** Device-wide evidence of that report (every group notReported for v1 reports and older rows). */
+  evidence: DeviceEvidence;
 }
 
 export interface ReportSummary {
@@ -238,8 +246,13 @@ export class TableReportStore implements ReportCommitter {
         agentVersion: optString(e.AgentVersion),
         agentMode: optString(e.AgentMode),
         intuneDeviceId: optString(e.IntuneDeviceId),
-        device: JSON.parse(readText(e, 'DeviceJson')) as DeviceFacts,
-        users: JSON.parse(readText(e, 'UsersJson')) as UserReport[],
+        device: withDefaultEvidence(
+          JSON.parse(readText(e, 'DeviceJson')) as DeviceFacts,
+          emptyDeviceEvidence,
+        ),
+        users: (JSON.parse(readText(e, 'UsersJson')) as UserReport[]).map((u) =>
+          withDefaultEvidence(u, UNKNOWN_TRUST),
+        ),
         rawBody: readText(e, 'Body'),
       };
     }
@@ -270,6 +283,7 @@ export class TableReportStore implements ReportCommitter {
       agentVersion: optString(e.AgentVersion),
       source: e.Source as ReportSource,
       trust: e.Trust as ReportTrust,
+      evidence: readEvidence(e, emptyDeviceEvidence),
     };
   }
 
@@ -470,10 +484,21 @@ function reportEntity(report: AcceptedReport): TableEntity {
     JoinType: report.device.joinType,
     UserCount: report.users.length,
   });
+  writeText(entity, 'Body', report.rawBody, { hash: true });
   writeText(entity, 'DeviceJson', JSON.stringify(report.device));
   writeText(entity, 'UsersJson', JSON.stringify(report.users));
-  writeText(entity, 'Body', report.rawBody, { hash: true });
-  // The 256 KiB body limit keeps this far below 1 MiB; fail loudly if that ever changes.
+  if (entitySize(entity) > MAX_ENTITY_BYTES) {
+    // A body near 256 KiB that is mostly registry evidence would be stored twice (UTF-16): keep
+    // the evidence on the latest-state rows only; the raw body still holds it for history.
+    writeText(entity, 'DeviceJson', JSON.stringify({ ...report.device, evidence: emptyDeviceEvidence() }));
+    writeText(
+      entity,
+      'UsersJson',
+      JSON.stringify(report.users.map((u) => ({ ...u, evidence: UNKNOWN_TRUST() }))),
+    );
+    entity.EvidenceOnLatestOnly = true;
+  }
+  // The 256 KiB body limit keeps this below 1 MiB; fail loudly if that ever changes.
   assertEntityFits(entity, `report ${report.reportId}`);
   return entity;
 }
@@ -484,7 +509,7 @@ function latestEntity(
   report: AcceptedReport,
   user: UserReport,
 ): TableEntity {
-  return compact({
+  return withEvidence(user.evidence, {
     partitionKey: keyPart(deviceId),
     rowKey,
     DeviceId: deviceId,
@@ -503,8 +528,29 @@ function latestEntity(
   });
 }
 
+/** Evidence as JSON in `EvidenceJson…` (split like any long text), so recomputes never re-parse raw bodies. */
+function withEvidence(evidence: DeviceEvidence | UserEvidence, props: Record<string, unknown>): TableEntity {
+  const entity = compact(props) as TableEntity;
+  writeText(entity, 'EvidenceJson', JSON.stringify(evidence));
+  return entity;
+}
+
+/** Rows written before evidence existed read back as "nothing reported". */
+function readEvidence<T>(e: Record<string, unknown>, empty: () => T): T {
+  if (e.EvidenceJsonChunks === undefined) return empty();
+  return JSON.parse(readText(e, 'EvidenceJson')) as T;
+}
+
+/** Report rows stored before evidence existed have none in their JSON. */
+function withDefaultEvidence<T extends { evidence?: unknown }>(x: T, empty: () => T['evidence']): T {
+  return x.evidence === undefined ? { ...x, evidence: empty() } : x;
+}
+
+const UNKNOWN_TRUST = () =>
+  emptyUserEvidence({ model: 'unknown', why: 'stored before evidence was recorded', signals: [] });
+
 function deviceEntity(report: AcceptedReport): TableEntity {
-  return compact({
+  return withEvidence(report.device.evidence, {
     partitionKey: keyPart(report.deviceId),
     rowKey: 'D|latest',
     ReportId: report.reportId,
@@ -535,6 +581,7 @@ function latestStateOf(deviceId: string, e: Record<string, unknown>): LatestUser
     notUserContext: e.NotUserContext === true,
     source: e.Source as ReportSource,
     trust: e.Trust as ReportTrust,
+    evidence: readEvidence<UserEvidence>(e, UNKNOWN_TRUST),
   };
 }
 

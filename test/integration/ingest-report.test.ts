@@ -11,12 +11,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildSignedUpload, newNonce, rfc3339Now } from '../../agent/reference/signed-upload.js';
 import { demoReportBody } from '../../dev/demo-report.js';
 import { createDeviceIdentity, type DeviceIdentity } from '../../dev/device-identity.js';
+import { evidenceCase } from '../../dev/evidence-case.js';
 import { startGraphSimulator } from '../../dev/graph-sim/server.js';
 import { Tenant } from '../../dev/graph-sim/tenant.js';
 import { ensureDevCa } from '../../dev/tls.js';
 import { handleIngestReport } from '../../functions/ingest-report.js';
 import { buildServices, type Services } from '../../functions/services.js';
 import type { Config } from '../../shared/config.js';
+import { emptyDeviceEvidence } from '../../shared/posture/evidence.js';
 import { LATEST_TABLE, REPORTS_TABLE } from '../../shared/storage/report-store.js';
 import { tableName } from '../../shared/storage/tables.js';
 import { testCaDir, testConfig } from '../support/env.js';
@@ -184,6 +186,57 @@ describe('a valid signed upload', () => {
     expect(latest.map((u) => u.canReset).sort()).toEqual(['DestructiveAndNonDestructive', 'DestructiveOnly']);
   });
 
+  it('stores schemaVersion 2 evidence with the report and on the latest-state rows the recompute reads', async () => {
+    const device = fleet[18]!;
+    const { body } = evidenceCase({
+      join: 'hybridJoined',
+      deviceId: device.deviceId,
+      tenantId: tenant.tenantId,
+      gpo: { Enabled: 1, EnablePinRecovery: 1 },
+      webSignInAllowedUrls: '"adfs.contoso.com"',
+      lockScreen: { DontDisplayLastUserName: 1 },
+      users: [{ upn: 'ada@contoso.com', canReset: 'DestructiveOnly', lockScreen: { Shell: 'kiosk.exe' } }],
+    });
+    const res = await post(signed(device, body));
+    expect(res.status).toBe(202);
+
+    const stored = await services.reports.getReport(device.deviceId, res.body.reportId);
+    expect(stored!.device.evidence.source).toBe('agent');
+    const latestDevice = await services.reports.latestDevice(device.deviceId);
+    expect(latestDevice!.evidence).toEqual(stored!.device.evidence);
+    expect(latestDevice!.evidence.passportForWork).toMatchObject({
+      state: 'reported',
+      gpo: { enablePinRecovery: true, helloEnabled: true },
+    });
+    expect(latestDevice!.evidence.webSignIn).toMatchObject({ quoted: true });
+    expect(latestDevice!.evidence.lockScreen).toMatchObject({ dontDisplayLastUserName: 1 });
+
+    const [user] = await services.reports.latestUsers(device.deviceId);
+    expect(user!.evidence).toEqual(stored!.users[0]!.evidence);
+    expect(user!.evidence?.trustModel).toMatchObject({ model: 'key', basis: 'policy' });
+    expect(user!.evidence?.lockScreen).toMatchObject({ state: 'reported', shell: 'kiosk.exe' });
+    // The fleet projection the full recompute reads carries it too.
+    const projected: unknown[] = [];
+    for await (const u of services.reports.listLatest())
+      if (u.deviceId === device.deviceId) projected.push(u.evidence);
+    expect(projected).toEqual([user!.evidence]);
+  });
+
+  it('keeps a version 1 upload working: every evidence group reads back as not reported', async () => {
+    const device = fleet[19]!;
+    const res = await post(signed(device, reportFor(device)));
+    expect(res.status).toBe(202);
+    const latestDevice = await services.reports.latestDevice(device.deviceId);
+    expect(latestDevice!.evidence).toEqual(emptyDeviceEvidence());
+    const [user] = await services.reports.latestUsers(device.deviceId);
+    expect(user!.evidence).toEqual({
+      source: 'none',
+      passportForWork: { state: 'notReported' },
+      lockScreen: { state: 'notReported' },
+      trustModel: { model: 'notHybrid' },
+    });
+  });
+
   it('never writes the body, certificate or signature to the log', async () => {
     const sent = signed(fleet[1]!, reportFor(fleet[1]!));
     await post(sent);
@@ -343,7 +396,7 @@ describe('rejections answer the right status and code and store nothing', () => 
 
   it.each([
     ['collectedAt', (b: Body) => ({ ...b, collectedAt: 'last tuesday' })],
-    ['schemaVersion', (b: Body) => ({ ...b, schemaVersion: 2 })],
+    ['schemaVersion', (b: Body) => ({ ...b, schemaVersion: 3 })],
     ['users[0].dsregcmd', (b: Body) => ({ ...b, users: [{ ...b.users[0], dsregcmd: 42 }] })],
     ['system', (b: Body) => ({ ...b, system: undefined })],
     ['device.intuneDeviceId', (b: Body) => ({ ...b, device: { ...b.device, intuneDeviceId: 'nope' } })],

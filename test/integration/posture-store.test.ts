@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { CanReset } from '../../shared/dsregcmd/types.js';
 import { recomputeAll, recomputeDevice } from '../../shared/freshness/index.js';
+import { emptyDeviceEvidence, emptyUserEvidence } from '../../shared/posture/evidence.js';
 import { PostureStore } from '../../shared/posture-store/store.js';
 import type { AcceptedReport, UserReport } from '../../shared/reports/model.js';
 import { TableReportStore } from '../../shared/storage/report-store.js';
@@ -47,6 +48,7 @@ function report(deviceId: string, users: U[], receivedAt: Date): AcceptedReport 
       tenantName: null,
       deviceName: `PC-${deviceId.slice(0, 4)}`,
       osVersion: '10.0.22631.4317',
+      evidence: emptyDeviceEvidence(),
       warnings: [],
     },
     users: users.map(
@@ -59,6 +61,7 @@ function report(deviceId: string, users: U[], receivedAt: Date): AcceptedReport 
         ngcSet: u.ngcSet,
         ngcKeyId: u.ngcSet ? (u.keyId ?? 'fa0db076-a5d7-4844-82d8-50a2fb42ec7b') : null,
         notUserContext: false,
+        evidence: emptyUserEvidence({ model: 'notHybrid' }),
         warnings: [],
       }),
     ),

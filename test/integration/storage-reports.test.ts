@@ -4,6 +4,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { emptyDeviceEvidence, emptyUserEvidence } from '../../shared/posture/evidence.js';
 import type { AcceptedReport, DailyLimit, NonceClaim, UserReport } from '../../shared/reports/model.js';
 import { REPORTS_TABLE, TableReportStore, utcDay } from '../../shared/storage/report-store.js';
 import { createTableProvider } from '../../shared/storage/tables.js';
@@ -24,6 +25,7 @@ function user(sid: string, upn: string, canReset: UserReport['canReset'] = 'Dest
     ngcSet: true,
     ngcKeyId: randomUUID(),
     notUserContext: false,
+    evidence: emptyUserEvidence({ model: 'notHybrid' }),
     warnings: [],
   };
 }
@@ -46,6 +48,7 @@ function report(deviceId: string, over: Partial<AcceptedReport> = {}): AcceptedR
       tenantName: 'Contoso',
       deviceName: 'PC-0042',
       osVersion: '10.0.22631.4460',
+      evidence: emptyDeviceEvidence(),
       warnings: [],
     },
     users: [user('S-1-12-1-1-2-3-4', 'ada@contoso.com')],

@@ -75,6 +75,13 @@ describe('a usable run state', () => {
         ngcSet: true,
         ngcKeyId: 'fa0db076-a5d7-4844-82d8-50a2fb42ec7b',
         notUserContext: false,
+        // A v1 line carries no registry evidence; an Entra joined device has no trust model question.
+        evidence: {
+          source: 'none',
+          passportForWork: { state: 'notReported' },
+          lockScreen: { state: 'notReported' },
+          trustModel: { model: 'notHybrid' },
+        },
         warnings: [],
       },
     ]);
