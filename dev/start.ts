@@ -12,7 +12,9 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { uploadReport } from '../agent/reference/upload.js';
 import type { CanReset } from '../shared/dsregcmd/types.js';
+import { createTableProvider } from '../shared/storage/tables.js';
 import { startAzurite } from './azurite.js';
+import { seedDemoHistory } from './demo-history.js';
 import { demoReportBody } from './demo-report.js';
 import { createDeviceIdentity, type DeviceIdentity } from './device-identity.js';
 import { generateTenant } from './graph-sim/generate.js';
@@ -21,7 +23,11 @@ import type { Tenant } from './graph-sim/tenant.js';
 import { ensureDevCa } from './tls.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const LOCAL = join(ROOT, '.local');
+// RESETREADY_LOCAL_DIR moves the demo's state (Azurite data, dev CA) elsewhere; the docs test
+// starts a throwaway stack that way.
+const LOCAL = process.env.RESETREADY_LOCAL_DIR
+  ? resolve(process.env.RESETREADY_LOCAL_DIR)
+  : join(ROOT, '.local');
 const PORT = Number(process.env.PORT ?? 7071);
 const DEMO_DEVICES = Number(process.env.DEMO_DEVICES ?? 24);
 
@@ -196,6 +202,25 @@ async function main(): Promise<void> {
   const drained = await fetch(`${url}/admin/queues/drain?timeoutSeconds=120`, { method: 'POST', headers });
   if (!drained.ok) console.error(`the queues did not drain in time (${drained.status}); see the log above`);
 
+  // A believable 12-week trend for the demo (marked as demo data), then this week's report, so
+  // /api/reports/latest and the console have something to show from the first minute.
+  const history = await seedDemoHistory(
+    createTableProvider({
+      connectionString: azurite.connectionString,
+      tablePrefix: process.env.TABLE_PREFIX ?? 'rr',
+    }),
+    new Date(),
+  ).catch((err: unknown) => {
+    console.error(`demo history not seeded: ${err instanceof Error ? err.message : String(err)}`);
+    return null;
+  });
+  await fetch(`${url}/admin/functions/weeklyReport`, { method: 'POST', headers });
+  const reportReady = await waitFor(
+    async () => (await fetch(`${url}/api/reports/latest`, { headers })).ok,
+    120_000,
+  );
+  if (!reportReady) console.error('the weekly report was not produced in time; see the log above');
+
   const summary = (await (await fetch(`${url}/api/summary`, { headers })).json().catch(() => null)) as {
     totals?: { devices?: number };
     byPosture?: Record<string, number>;
@@ -210,7 +235,8 @@ ResetReady is running.
   summary      GET  ${url}/api/summary?code=${functionsKey}
   devices      GET  ${url}/api/devices?code=${functionsKey}&format=csv
   power bi     OData feed ${url}/api/odata/ (Web API key, name "code", value ${functionsKey})
-  report       GET  ${url}/api/reports/latest?code=${functionsKey}  (after POST /admin/functions/weeklyReport)
+  report       GET  ${url}/api/reports/latest?code=${functionsKey}
+  demo history ${history ? `${history.written + history.kept} days of DailySummary before today, marked DemoData (seeded for this demo only)` : 'not seeded'}
   health       GET  ${url}/api/health
   uploads      ${accepted}/${demo.length} demo devices uploaded signed reports to ${url}/api/reports
   functions    GET  ${url}/admin/functions            (every registered function)

@@ -32,6 +32,7 @@ export function dailyPointOf(row: Record<string, unknown>): DailyPoint {
     nonDestructive: num(row, 'NonDestructive'),
     destructiveOnly: num(row, 'DestructiveOnly'),
     nonDestructiveShare: shareNum !== null && Number.isFinite(shareNum) ? shareNum : null,
+    ...(row.DemoData === true ? { demo: true } : {}),
   };
 }
 

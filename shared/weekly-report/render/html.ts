@@ -126,15 +126,20 @@ function trend(j: WeeklyReportJson, chart: ChartImage, src: string): string {
     known.length === 0
       ? `<p style="${P}">No daily snapshots yet: the trend fills in as collections run.</p>`
       : `<p style="${SMALL}">${swatch(TREND_COLOURS.nonDestructive)} ready devices &nbsp; ${swatch(TREND_COLOURS.otherReported)} other reporting devices (bar height: devices reporting, tallest ${escapeHtml(Math.max(...known.map((w) => w.reported ?? 0)))}) &nbsp; ${swatch(TREND_COLOURS.share)} ready share (0–100 %, gridlines every 25 %). Weeks end on ${escapeHtml(j.trend[0]?.weekEnding ?? '')} … ${escapeHtml(j.trend[j.trend.length - 1]?.weekEnding ?? '')}.</p>`;
+  const demo = j.trend.filter((w) => w.demo);
+  const demoNote =
+    demo.length === 0
+      ? ''
+      : `<p style="${P};font-weight:600">Demo data: the ${demo.length === 1 ? 'week' : `${demo.length} weeks`} marked * ${demo.length === 1 ? 'is' : 'are'} history that <code>npm start</code> seeded for the local demo, not measurements. A deployment's trend starts empty and fills in as collections run.</p>`;
   const rows = j.trend.map((w) => [
-    escapeHtml(w.weekEnding),
+    escapeHtml(`${w.weekEnding}${w.demo ? ' *' : ''}`),
     escapeHtml(pct(w.share)),
     escapeHtml(w.nonDestructive ?? '–'),
     escapeHtml(w.reported ?? '–'),
   ]);
   return section(
     '12-week trend',
-    `${img(chart, src)}${legend}${known.length === 0 ? '' : table(['Week ending', 'Ready', 'Ready devices', 'Reporting'], rows)}`,
+    `${img(chart, src)}${legend}${demoNote}${known.length === 0 ? '' : table(['Week ending', 'Ready', 'Ready devices', 'Reporting'], rows)}`,
   );
 }
 

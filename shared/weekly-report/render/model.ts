@@ -14,6 +14,8 @@ export interface DailyPoint {
   destructiveOnly: number;
   /** nonDestructive / reported as stored; null when nothing reported that day. */
   nonDestructiveShare: number | null;
+  /** Seeded by the local demo stack (`npm start`), not measured. */
+  demo?: boolean;
 }
 
 export interface LatestCollection {
@@ -76,6 +78,8 @@ export interface TrendWeek {
   nonDestructive: number | null;
   destructiveOnly: number | null;
   share: number | null;
+  /** The week's snapshot is demo history seeded by `npm start`, not a measurement. */
+  demo: boolean;
 }
 
 export interface ReasonLine {

@@ -63,6 +63,7 @@ export function trendWeeks(daily: readonly DailyPoint[], now: Date): TrendWeek[]
       nonDestructive: p?.nonDestructive ?? null,
       destructiveOnly: p?.destructiveOnly ?? null,
       share: p ? shareOf(p) : null,
+      demo: p?.demo === true,
     });
   }
   return weeks;
@@ -169,6 +170,26 @@ function tenantGuidance(state: string): ReasonLine | null {
   return null;
 }
 
+/**
+ * The daily history with today's point taken from the summary the headline reads: the stored
+ * row for today was written by the last full recompute and misses every report since, so the
+ * newest week would otherwise disagree with the headline above it.
+ */
+export function withToday(input: WeeklyReportInput): DailyPoint[] {
+  const { summary, now } = input;
+  const today: DailyPoint = {
+    dateKey: dayKey(now),
+    devices: summary.totals.devices,
+    reported: summary.totals.reported,
+    nonDestructive: summary.byPosture.nonDestructive,
+    destructiveOnly: summary.byPosture.destructiveOnly,
+    nonDestructiveShare: summary.nonDestructiveShare,
+  };
+  // No fleet yet (nothing collected): nothing to draw for today either.
+  if (summary.totals.devices === 0) return [...input.daily];
+  return [...input.daily.filter((p) => p.dateKey !== today.dateKey), today];
+}
+
 export function weeklyReportJson(input: WeeklyReportInput): WeeklyReportJson {
   const { now, summary } = input;
   const from = new Date(now.getTime() - 7 * DAY_MS);
@@ -200,7 +221,7 @@ export function weeklyReportJson(input: WeeklyReportInput): WeeklyReportJson {
       resettableNow: shares.resettableNow,
       resettableNowShare: shares.resettableNowShare,
     },
-    trend: trendWeeks(input.daily, now),
+    trend: trendWeeks(withToday(input), now),
     postures: POSTURES.map((posture) => {
       const count = summary.byPosture[posture] ?? 0;
       return { posture, count, share: postureShare(posture, count, shares.denominator) };

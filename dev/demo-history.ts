@@ -1,0 +1,136 @@
+/**
+ * Demo history for `npm start` only: a real deployment starts with one daily snapshot and
+ * an empty trend, which makes a poor first impression of a product about trends. This writes
+ * believable DailySummary rows for the days before today, derived from the fleet the demo
+ * collection and uploads just produced and from the real clock: the agent rolling out (more
+ * devices reporting each week) and the ready share climbing towards today's.
+ *
+ * Every seeded row carries DemoData = true (the weekly report says so under its trend), is
+ * created only where no row exists (a real snapshot is never overwritten), and is the same on
+ * every start for the same day and fleet (seeded by the date). Local demo stack only: nothing
+ * in functions/ or shared/ calls it.
+ */
+import type { TableEntity } from '@azure/data-tables';
+import { dailySnapshot } from '../shared/posture/aggregate.js';
+import { inShareDenominator, readyShares } from '../shared/posture/shares.js';
+import { POSTURES, type Posture, type PostureSummary, REASON_CODES } from '../shared/posture/types.js';
+import { dateKeyOf, PostureStore, statusOf } from '../shared/posture-store/store.js';
+import { DAILY_PARTITION } from '../shared/posture-store/tables.js';
+import type { TableProvider } from '../shared/storage/tables.js';
+import { Prng } from './graph-sim/prng.js';
+
+const DAY_MS = 86_400_000;
+
+/** The stored column that marks a seeded row. */
+export const DEMO_DATA_COLUMN = 'DemoData';
+
+export interface DemoHistoryResult {
+  /** Rows written (days that had none). */
+  written: number;
+  /** Days skipped because a row was already there (real or seeded earlier). */
+  kept: number;
+}
+
+/** A past day's fleet: today's, scaled back along the rollout and the readiness ramp. */
+export function demoDay(current: PostureSummary, daysAgo: number, days: number, at: Date): PostureSummary {
+  const rng = new Prng(`demo-history-${dateKeyOf(at)}`);
+  const t = 1 - daysAgo / days; // 0 at the oldest day, near 1 yesterday
+  const devices = current.totals.devices;
+  const reportedNow = current.totals.reported;
+  const reported = Math.min(reportedNow, Math.round(reportedNow * (0.55 + 0.45 * t) + rng.int(-1, 1)));
+  const shareNow = current.nonDestructiveShare ?? 0.5;
+  const shareThen = Math.max(0.05, shareNow - 0.35);
+  const share = Math.min(1, Math.max(0, shareThen + (shareNow - shareThen) * t + (rng.next() - 0.5) * 0.03));
+  const nonDestructive = Math.min(reported, Math.round(share * reported));
+
+  // The other postures in the share's denominator keep today's proportions; the ones outside
+  // it (never reported, Entra registered) take what is left of the fleet.
+  const others = POSTURES.filter((p) => p !== 'nonDestructive' && inShareDenominator(p));
+  const othersNow = others.reduce((n, p) => n + current.byPosture[p], 0);
+  const rest = reported - nonDestructive;
+  const byPosture = Object.fromEntries(POSTURES.map((p) => [p, 0])) as Record<Posture, number>;
+  byPosture.nonDestructive = nonDestructive;
+  // Floors first, then what rounding left over goes to today's largest of them.
+  const weights = others.map((p) =>
+    othersNow > 0 ? current.byPosture[p] / othersNow : p === 'destructiveOnly' ? 1 : 0,
+  );
+  others.forEach((p, i) => {
+    byPosture[p] = Math.floor(rest * weights[i]!);
+  });
+  const largest = others[weights.indexOf(Math.max(...weights))]!;
+  byPosture[largest] += rest - others.reduce((n, p) => n + byPosture[p], 0);
+  for (const p of POSTURES)
+    if (!inShareDenominator(p) && p !== 'notReported') byPosture[p] = current.byPosture[p];
+  byPosture.notReported =
+    devices - POSTURES.filter((p) => p !== 'notReported').reduce((n, p) => n + byPosture[p], 0);
+
+  const scale =
+    current.byPosture.destructiveOnly > 0 ? byPosture.destructiveOnly / current.byPosture.destructiveOnly : 0;
+  const byReason = Object.fromEntries(
+    REASON_CODES.map((c) => [c, Math.round((current.byReason[c] ?? 0) * scale)]),
+  ) as PostureSummary['byReason'];
+
+  const resettableNow = Math.round(
+    current.resettableNow * (nonDestructive / Math.max(1, current.byPosture.nonDestructive)),
+  );
+  const shares = readyShares(byPosture, Math.min(resettableNow, nonDestructive));
+  return {
+    ...current,
+    shares,
+    resettableNow: shares.resettableNow,
+    evaluatedAt: at.toISOString(),
+    totals: {
+      ...current.totals,
+      reported,
+      users: Math.round(current.totals.users * (reported / Math.max(1, reportedNow))),
+    },
+    byPosture,
+    byReason,
+    nonDestructiveShare: shares.configuredReadyShare,
+    destructiveResets: {
+      last7Days: 0,
+      last30Days: 0,
+      likelyDestructiveLast7Days: 0,
+      likelyDestructiveLast30Days: 0,
+    },
+  };
+}
+
+/**
+ * Seeds the `days` days before `now` (not today: the real recompute writes today's row).
+ * Returns what it wrote; writes nothing when no summary exists yet.
+ */
+export async function seedDemoHistory(
+  tables: TableProvider,
+  now: Date,
+  days = 84,
+): Promise<DemoHistoryResult> {
+  const store = new PostureStore(tables);
+  const stored = await store.readSummary();
+  if (!stored) return { written: 0, kept: 0 };
+  const table = await store.table('daily');
+  let written = 0;
+  let kept = 0;
+  for (let daysAgo = days; daysAgo >= 1; daysAgo--) {
+    const day = new Date(now.getTime() - daysAgo * DAY_MS);
+    const at = new Date(`${day.toISOString().slice(0, 10)}T06:00:00.000Z`);
+    const row = dailySnapshot(demoDay(stored.summary, daysAgo, days, at), dateKeyOf(at));
+    const entity: TableEntity = {
+      partitionKey: DAILY_PARTITION,
+      rowKey: row.DateKey,
+      [DEMO_DATA_COLUMN]: true,
+    };
+    for (const [k, v] of Object.entries(row)) {
+      if (v === null) continue;
+      entity[k] = k === 'NonDestructiveShare' ? { value: String(v), type: 'Double' } : v;
+    }
+    try {
+      await table.createEntity(entity);
+      written++;
+    } catch (err) {
+      if (statusOf(err) !== 409) throw err;
+      kept++;
+    }
+  }
+  return { written, kept };
+}
