@@ -4,8 +4,10 @@
  * exactly its codes; and no guidance, nor any message a rule writes, suggests a destructive step
  * first (a destructive reset or key re-provisioning deletes the very keys we protect).
  */
+
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { ALERT_TYPES } from '../../shared/alerts/types.js';
 import { SETTING_NAMES } from '../../shared/config.js';
 import {
   REASON_CODES,
@@ -71,6 +73,8 @@ const OTHER_NAMES = new Set<string>([
   'AZURE_ENV_NAME',
   // The signed-upload canonical string (docs/agent-protocol.md).
   'CANONICAL_LINES',
+  // Alert types (docs/power-bi.md, the Alerts entity set's Type column).
+  ...ALERT_TYPES,
   // Weekly-report freshness warnings (shared/weekly-report/render/model.ts FreshnessCode).
   'NO_COLLECTION',
   'COLLECTION_STALE',
