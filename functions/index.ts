@@ -9,10 +9,12 @@ import { collectionMaxAgeHours } from '../shared/collection/schedule.js';
 import { CollectionStore } from '../shared/collection/store.js';
 import { loadConfig } from '../shared/config.js';
 import { recomputeAfterCollection } from '../shared/freshness/index.js';
+import { GraphGroupNames } from '../shared/graph/collectors/group-names.js';
 import { RECOMPUTE_WORK, recomputeMessage } from '../shared/recompute/messages.js';
 import { recomputeWorker } from '../shared/recompute/worker.js';
 import { registerAlerts } from './alerts.js';
 import { registerCollectInventory } from './collect-inventory.js';
+import { registerDeviceDetail } from './device-detail.js';
 import { registerDevices } from './devices.js';
 import { registerFeed } from './feed.js';
 import { registerHealth } from './health.js';
@@ -20,6 +22,8 @@ import { registerIngestReport } from './ingest-report.js';
 import { registerQueueWorkers } from './queues.js';
 import { buildServices } from './services.js';
 import { registerSummary } from './summary.js';
+import { registerTenant } from './tenant.js';
+import { registerTrend } from './trend.js';
 import { registerLatestReport, registerWeeklyReport, weeklyReportDeps } from './weekly-report.js';
 
 // Responses are streamed as handlers write them (the device CSV is written while its rows are
@@ -76,3 +80,14 @@ registerHealth({
 const weekly = weeklyReportDeps({ ...services, graph: services.mailGraph });
 registerWeeklyReport(weekly);
 registerLatestReport(weekly);
+
+// One device, the trend and tenant readiness (keyed).
+const deviceDetail = {
+  tables: services.tables,
+  posture: services.posture,
+  reports: services.reports,
+  groupNames: new GraphGroupNames(services.graph),
+};
+registerDeviceDetail(deviceDetail);
+registerTrend({ posture: services.posture });
+registerTenant({ collection });

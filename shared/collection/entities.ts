@@ -92,6 +92,10 @@ export interface TargetingInput {
   /** Entra device.id, known when the device is a member of some assigned group. */
   entraObjectId: string | null;
   userIds: string[];
+  /** Assigned groups (of any PIN recovery policy) holding the device object, transitively. */
+  deviceGroups?: string[];
+  /** Per user id: the assigned groups holding that user. */
+  userGroups?: Record<string, string[]>;
 }
 
 export function targetingEntity(input: TargetingInput, t: Targeting): TableEntity {
@@ -100,6 +104,10 @@ export function targetingEntity(input: TargetingInput, t: Targeting): TableEntit
   put(row, 'AzureADDeviceId', input.azureADDeviceId);
   put(row, 'EntraObjectId', input.entraObjectId);
   putJson(row, 'UserIds', input.userIds);
+  // Only when there is something to say: most devices sit in none of the assigned groups.
+  if (input.deviceGroups?.length) putJson(row, 'DeviceGroups', input.deviceGroups);
+  if (input.userGroups && Object.keys(input.userGroups).length > 0)
+    putJson(row, 'UserGroups', input.userGroups);
   put(row, 'Result', t.result);
   putJson(row, 'DecidedBy', t.decidedBy);
   putJson(row, 'Reaching', t.reaching);
@@ -123,6 +131,8 @@ export function targetingFromEntity(row: Row): StoredTargeting {
     azureADDeviceId: text(row, 'AzureADDeviceId'),
     entraObjectId: text(row, 'EntraObjectId'),
     userIds: json<string[]>(row, 'UserIds', []),
+    deviceGroups: json<string[]>(row, 'DeviceGroups', []),
+    userGroups: json<Record<string, string[]>>(row, 'UserGroups', {}),
     result: (text(row, 'Result') ?? 'notConfigured') as TargetingResult,
     decidedBy: json<string[]>(row, 'DecidedBy', []),
     reaching: json<PolicyReach[]>(row, 'Reaching', []),

@@ -4,7 +4,7 @@
  * and what a run cost in Graph requests.
  */
 import type { TableEntity } from '@azure/data-tables';
-import { type CollectedMembership, targetDeviceFor } from '../graph/collectors/groups.js';
+import { type CollectedMembership, membershipOf, targetDeviceFor } from '../graph/collectors/groups.js';
 import type { GraphStats } from '../graph/port.js';
 import type { ManagedDeviceRecord } from '../posture/inputs.js';
 import { effectiveTargeting } from '../targeting/effective-targeting.js';
@@ -19,6 +19,7 @@ export function targetingInput(d: ManagedDeviceRecord, membership: CollectedMemb
     azureADDeviceId: d.azureADDeviceId?.toLowerCase() ?? null,
     entraObjectId: target.entraObjectId,
     userIds: target.userIds,
+    ...membershipOf(target, membership),
   };
 }
 

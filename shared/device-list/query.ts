@@ -3,7 +3,7 @@
  * state without counting. The trigger (functions/devices.ts) and the console read the same
  * definitions.
  *
- *   ?posture=destructiveOnly&reason=POLICY_NOT_TARGETED&compliance=compliant
+ *   ?posture=destructiveOnly&reason=POLICY_NOT_TARGETED&compliance=compliant&search=lab-
  *   &includeRemoved=true&top=100&continuation=<token>&format=json|csv
  */
 import { createHash } from 'node:crypto';
@@ -33,6 +33,8 @@ export const DEVICES_QUERY_SCHEMA = z.object({
   posture: z.enum(POSTURES).optional(),
   reason: z.enum(REASON_CODES).optional(),
   compliance: z.enum(COMPLIANCE_STATES).optional(),
+  /** Part of the device name or the primary user's UPN, any case (matched in memory, like reason). */
+  search: z.string().max(100, 'must be at most 100 characters').optional(),
   includeRemoved: z.enum(['true', 'false']).optional(),
   top: z
     .string()
@@ -59,6 +61,8 @@ export function parseDevicesQuery(params: URLSearchParams): DevicesQuery {
   if (q.posture) filter.posture = q.posture;
   if (q.reason) filter.reason = q.reason;
   if (q.compliance) filter.complianceState = q.compliance;
+  const search = q.search?.trim();
+  if (search) filter.search = search;
   if (q.includeRemoved) filter.includeRemoved = q.includeRemoved === 'true';
   const continuation = q.continuation ? decodeContinuation(q.continuation, filter) : undefined;
   return {
@@ -81,7 +85,13 @@ const TOKEN_SCHEMA = z.strictObject({
 
 /** A short fingerprint of the filter: a token only continues the query that issued it. */
 function filterId(f: DeviceFilter): string {
-  const key = JSON.stringify([f.posture ?? '', f.reason ?? '', f.complianceState ?? '', !!f.includeRemoved]);
+  const key = JSON.stringify([
+    f.posture ?? '',
+    f.reason ?? '',
+    f.complianceState ?? '',
+    !!f.includeRemoved,
+    ...(f.search ? [f.search.toLowerCase()] : []),
+  ]);
   return createHash('sha256').update(key).digest('base64url').slice(0, 16);
 }
 
@@ -117,7 +127,7 @@ export function decodeContinuation(token: string, filter: DeviceFilter): string 
     throw invalidContinuation('is not a token this endpoint issued');
   }
   if (parsed.q !== filterId(filter)) {
-    throw invalidContinuation('was issued for other filters (posture, reason, compliance, includeRemoved)');
+    throw invalidContinuation('was issued for other filters (posture, reason, compliance, search, includeRemoved)');
   }
   const store = { nextPartitionKey: parsed.pk, ...(parsed.rk ? { nextRowKey: parsed.rk } : {}) };
   return Buffer.from(JSON.stringify(store), 'utf8').toString('base64');
@@ -132,6 +142,7 @@ export function decodeContinuation(token: string, filter: DeviceFilter): string 
  * does unless includeRemoved=true.
  */
 export function totalFromSummary(summary: PostureSummary, f: DeviceFilter): number | null {
+  if (f.search) return null;
   const filters = [f.posture, f.reason, f.complianceState].filter((x) => x !== undefined).length;
   if (filters > 1) return null;
   if (f.includeRemoved) return filters === 0 ? summary.totals.devices + summary.totals.removed : null;

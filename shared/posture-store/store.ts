@@ -36,6 +36,8 @@ export interface DeviceFilter {
   complianceState?: string;
   /** Rows carrying this reason code (matched in memory: Table Storage has no "contains"). */
   reason?: string;
+  /** Case-insensitive part of the device name or primary user's UPN (matched in memory too). */
+  search?: string;
   /** Include devices that left Intune; default false (the summary leaves them out too). */
   includeRemoved?: boolean;
 }
@@ -85,6 +87,17 @@ export function rowCarriesReason(row: Record<string, unknown>, reason: string): 
   return codes.split(',').includes(reason);
 }
 
+export function rowMatchesSearch(row: Record<string, unknown>, search: string): boolean {
+  const needle = search.toLowerCase();
+  const has = (v: unknown) => typeof v === 'string' && v.toLowerCase().includes(needle);
+  return has(row.DeviceName) || has(row.UserPrincipalName);
+}
+
+/** The in-memory part of a device filter (what the table query cannot express). */
+export function rowMatches(row: Record<string, unknown>, f: DeviceFilter): boolean {
+  return (!f.reason || rowCarriesReason(row, f.reason)) && (!f.search || rowMatchesSearch(row, f.search));
+}
+
 export class PostureStore {
   constructor(private readonly tables: TableProvider) {}
 
@@ -122,7 +135,7 @@ export class PostureStore {
     const rows: Record<string, unknown>[] = [];
     // Keep reading while pages match nothing, so a rare reason does not answer a run of empty pages.
     for await (const page of pages) {
-      for (const row of page) if (!filter.reason || rowCarriesReason(row, filter.reason)) rows.push(row);
+      for (const row of page) if (rowMatches(row, filter)) rows.push(row);
       const next = (page as { continuationToken?: string }).continuationToken;
       if (rows.length > 0 || !next) return { rows, ...(next ? { next } : {}) };
     }
@@ -136,7 +149,7 @@ export class PostureStore {
     const rows = table.listEntities<Record<string, unknown>>({
       queryOptions: { ...(tableFilter ? { filter: tableFilter } : {}), ...(select ? { select } : {}) },
     });
-    for await (const row of rows) if (!filter.reason || rowCarriesReason(row, filter.reason)) yield row;
+    for await (const row of rows) if (rowMatches(row, filter)) yield row;
   }
 
   async deviceUsers(deviceKey: string) {
@@ -293,6 +306,18 @@ export class PostureStore {
       }
     }
     return fresh;
+  }
+
+  /** One device's re-provisioned keys, newest first (the event partition is small: a scan with a filter). */
+  async eventsForDevice(deviceId: string, limit = 50): Promise<DestructiveResetEvent[]> {
+    const table = await this.table('resetEvents');
+    const filter = odata`PartitionKey eq ${EVENT_PARTITION} and DeviceId eq ${deviceId.toLowerCase()}`;
+    const out: DestructiveResetEvent[] = [];
+    for await (const row of table.listEntities({ queryOptions: { filter } })) {
+      out.push(eventFromEntity(row));
+      if (out.length >= limit) break;
+    }
+    return out;
   }
 
   /** Events detected within `days` before `now` (newest first), plus any stamped after now. */

@@ -80,6 +80,22 @@ export interface ReportSummary {
   bodyLength: number;
 }
 
+/** One report as the device history shows it: no body, no device facts. */
+export interface ReportHistoryEntry {
+  reportId: string;
+  receivedAt: string;
+  source: ReportSource;
+  trust: ReportTrust;
+  users: Pick<
+    UserReport,
+    'userKey' | 'upn' | 'canReset' | 'canResetRaw' | 'ngcSet' | 'ngcKeyId' | 'notUserContext'
+  >[];
+}
+
+const HISTORY_COLUMNS = ['ReportId', 'ReceivedAt', 'Source', 'Trust', 'UsersJsonChunks', 'UsersJsonLength'];
+/** A device's users JSON is a few hundred characters; more chunks than this is not a history entry worth reading. */
+const HISTORY_USER_CHUNKS = 4;
+
 export interface ReportStoreOptions {
   /** Attempts of one commit when concurrent commits of the same device race (etag/409). */
   maxAttempts?: number;
@@ -224,6 +240,52 @@ export class TableReportStore implements ReportCommitter {
     for await (const page of pages) {
       for (const e of page) {
         out.push(summaryOf(deviceId, e));
+        if (out.length >= top) return out;
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Newest first: when each report arrived and what it said per user (CanReset, NgcSet, key id),
+   * without the raw body. A device's history as its own reports tell it.
+   */
+  async listReportHistory(deviceId: string, options: { top?: number } = {}): Promise<ReportHistoryEntry[]> {
+    const table = await this.tables.table(REPORTS_TABLE);
+    const top = Math.max(0, Math.min(options.top ?? 20, 200));
+    const out: ReportHistoryEntry[] = [];
+    if (top === 0) return out;
+    const select = [
+      ...HISTORY_COLUMNS,
+      ...Array.from({ length: HISTORY_USER_CHUNKS }, (_, i) => `UsersJson${i}`),
+    ];
+    const pages = table
+      .listEntities({ queryOptions: { filter: rangeFilter(keyPart(deviceId), 'R|'), select } })
+      .byPage({ maxPageSize: Math.min(top, 1000) });
+    for await (const page of pages) {
+      for (const e of page) {
+        let users: UserReport[] = [];
+        try {
+          users =
+            Number(e.UsersJsonChunks) <= HISTORY_USER_CHUNKS ? JSON.parse(readText(e, 'UsersJson')) : [];
+        } catch {
+          users = [];
+        }
+        out.push({
+          reportId: String(e.ReportId),
+          receivedAt: String(e.ReceivedAt),
+          source: e.Source as ReportSource,
+          trust: e.Trust as ReportTrust,
+          users: users.map((u) => ({
+            userKey: u.userKey,
+            upn: u.upn,
+            canReset: u.canReset,
+            canResetRaw: u.canResetRaw,
+            ngcSet: u.ngcSet,
+            ngcKeyId: u.ngcKeyId,
+            notUserContext: u.notUserContext,
+          })),
+        });
         if (out.length >= top) return out;
       }
     }

@@ -42,6 +42,9 @@ const EXPECTED: Expected[] = [
     name: 'recomputePosturePoison',
     queue: { queueName: 'QUEUE-recompute-poison', connection: 'RESETREADY_QUEUES' },
   },
+  { name: 'deviceDetail', http: { route: 'devices/{deviceId}', methods: ['GET'], authLevel: 'function' } },
+  { name: 'trend', http: { route: 'trend', methods: ['GET'], authLevel: 'function' } },
+  { name: 'tenant', http: { route: 'tenant', methods: ['GET'], authLevel: 'function' } },
 ];
 
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));

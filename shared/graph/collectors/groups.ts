@@ -102,3 +102,26 @@ export function targetDeviceFor(device: ManagedDeviceRecord, membership: Collect
     : undefined;
   return { entraObjectId: objectId ?? null, userIds: deviceUserIds(device) };
 }
+
+/**
+ * The expanded (assigned) groups holding the device object and each of its users: what an
+ * explanation of the targeting answer needs later (shared/targeting/explain.ts). Only groups
+ * with a match are listed, so a device in none of them costs nothing.
+ */
+export function membershipOf(
+  target: TargetDevice,
+  membership: CollectedMembership,
+): { deviceGroups: string[]; userGroups: Record<string, string[]> } {
+  const deviceGroups: string[] = [];
+  const userGroups: Record<string, string[]> = {};
+  for (const [groupId, members] of membership.groups) {
+    if (target.entraObjectId && members.devices.has(target.entraObjectId)) deviceGroups.push(groupId);
+    for (const u of target.userIds) {
+      if (!members.users.has(u) && !members.users.has(u.toLowerCase())) continue;
+      const list = userGroups[u] ?? [];
+      list.push(groupId);
+      userGroups[u] = list;
+    }
+  }
+  return { deviceGroups, userGroups };
+}
