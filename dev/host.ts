@@ -10,7 +10,9 @@
  *    retry visibility, maxDequeueCount and the move to `<queue>-poison`), as the host would;
  *  - answers GET /admin/functions and POST /admin/functions/<name> (202, runs it now), and, for
  *    local tooling, GET /admin/queues (counts) and POST /admin/queues/drain (waits until the
- *    queues are empty and nothing runs; answers the drain result).
+ *    queues are empty and nothing runs; answers the drain result);
+ *  - with `signIn`, plays App Service Authentication's part (dev/easy-auth.ts): /.auth/login,
+ *    a session cookie, and X-MS-CLIENT-PRINCIPAL headers it strips from clients and injects itself.
  * Each invocation gets a real InvocationContext whose logs go to `log`, prefixed by the
  * function name. Request and response bodies, query strings and keys are never logged.
  */
@@ -29,6 +31,8 @@ import { Cron } from 'croner';
 import { AzureQueues } from '../shared/queue/azure.js';
 import { queueHostSettings } from '../shared/queue/host-settings.js';
 import { type DrainResult, QueueRunner, type QueueTriggerMetadata } from '../shared/queue/runner.js';
+import { announceDevHostSignIn } from '../shared/auth/access.js';
+import { DevEasyAuth, type DevSignInOptions, isPlatformHeader } from './easy-auth.js';
 import {
   type BindingMetadata,
   installRecordingCore,
@@ -53,6 +57,11 @@ export interface LocalHostOptions {
   hostJsonPath?: string;
   /** Seconds a running queue message stays invisible (renewed); default 60. */
   queueLeaseSeconds?: number;
+  /**
+   * Play App Service Authentication's part (people sign in on a local page, the app gets the
+   * platform's principal headers). Off when absent.
+   */
+  signIn?: DevSignInOptions;
 }
 
 export interface FunctionInfo {
@@ -211,6 +220,9 @@ interface TimerFunction {
 export async function startLocalHost(options: LocalHostOptions): Promise<LocalHost> {
   const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
   const routePrefix = (options.routePrefix ?? 'api').replace(/^\/+|\/+$/g, '');
+  const easyAuth = options.signIn ? new DevEasyAuth(options.signIn) : null;
+  // Before the app loads: from now on this process's principal headers come from us only.
+  if (easyAuth) announceDevHostSignIn();
 
   // Order matters: the recorder must answer before @azure/functions first asks for the core.
   const core = installRecordingCore({
@@ -389,7 +401,9 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     const started = Date.now();
     const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
     const method = (req.method ?? 'GET').toUpperCase();
-    const status = await dispatch(req, res, url, method);
+    const status =
+      (easyAuth && (await easyAuth.handle(req, res, url, () => readAll(req)))) ||
+      (await dispatch(req, res, url, method));
     // Path only: the query string may hold the key (`code`).
     log(`[host] ${method} ${url.pathname} -> ${status} (${Date.now() - started} ms)`);
   };
@@ -453,10 +467,16 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     params: Record<string, string>,
   ): Promise<number> => {
     const bytes = await readAll(req);
+    const headers = flattenHeaders(req);
+    if (easyAuth) {
+      // As the platform does: a client never sets these; a signed-in session gets ours.
+      for (const name of Object.keys(headers)) if (isPlatformHeader(name)) delete headers[name];
+      Object.assign(headers, easyAuth.principalHeaders(req));
+    }
     const request = new functionsLib.HttpRequest({
       method,
       url: url.href,
-      headers: flattenHeaders(req),
+      headers,
       // GET/HEAD carry no body (the library would drop it with a warning anyway).
       ...(method === 'GET' || method === 'HEAD' ? {} : { body: { bytes } }),
       // No `query`: the library then reads it from the URL, which keeps repeated names.

@@ -232,6 +232,7 @@ async function main(): Promise<void> {
   console.log(`
 ResetReady is running.
   fleet        ${summary?.totals?.devices ?? '?'} devices: ${byPosture || 'no posture yet'}
+  console      ${url}/api/console  (local sign-in stands in for Entra ID: pick a name and the Reader/Admin roles; DEV_USER, DEV_ROLES)
   summary      GET  ${url}/api/summary?code=${functionsKey}
   devices      GET  ${url}/api/devices?code=${functionsKey}&format=csv
   power bi     OData feed ${url}/api/odata/ (Web API key, name "code", value ${functionsKey})

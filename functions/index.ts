@@ -14,6 +14,7 @@ import { RECOMPUTE_WORK, recomputeMessage } from '../shared/recompute/messages.j
 import { recomputeWorker } from '../shared/recompute/worker.js';
 import { registerAlerts } from './alerts.js';
 import { registerCollectInventory } from './collect-inventory.js';
+import { registerConsole } from './console.js';
 import { registerDeviceDetail } from './device-detail.js';
 import { registerDevices } from './devices.js';
 import { registerFeed } from './feed.js';
@@ -81,7 +82,8 @@ const weekly = weeklyReportDeps({ ...services, graph: services.mailGraph });
 registerWeeklyReport(weekly);
 registerLatestReport(weekly);
 
-// One device, the trend and tenant readiness (keyed).
+// One device, the trend and tenant readiness (keyed), and the console that shows every read
+// endpoint to people signed in with Entra ID (functions/console.ts).
 const deviceDetail = {
   tables: services.tables,
   posture: services.posture,
@@ -91,3 +93,13 @@ const deviceDetail = {
 registerDeviceDetail(deviceDetail);
 registerTrend({ posture: services.posture });
 registerTenant({ collection });
+registerConsole({
+  auth: config.console.auth,
+  summary: { posture: services.posture },
+  devices: { posture: services.posture },
+  device: deviceDetail,
+  alerts: { tables: services.tables },
+  trend: { posture: services.posture },
+  tenant: { collection },
+  report: weekly,
+});

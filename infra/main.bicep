@@ -99,6 +99,10 @@ param grantGraphPermissions bool = true
 @description('Also grant Mail.Send (weekly report by mail).')
 param grantMailSend bool = false
 
+// ---------------------------------------------------------------- console sign-in
+@description('Sign people in to the console with Entra ID (App Service Authentication, an app registration with the ResetReady.Reader/Admin roles); needs a deployer who can create app registrations. false = the console refuses everyone.')
+param enableConsoleSignIn bool = true
+
 // ---------------------------------------------------------------- scale and alerting
 @description('Flex Consumption: upper bound of instances.')
 param maximumInstanceCount int = 40
@@ -207,13 +211,16 @@ var productSettings = {
   REPORT_MAIL_SENDER: reportMailSender
   REPORT_MAIL_RECIPIENTS: reportMailRecipients
   TEAMS_WEBHOOK_URL: teamsWebhookUrl
-  REPORT_LINK_URL: 'https://${appName}.azurewebsites.net/api/reports/latest'
+  // The console's report page: it opens after Entra ID sign-in, with no key in the link.
+  REPORT_LINK_URL: 'https://${appName}.azurewebsites.net/api/console/report'
   STORAGE_BLOB_ENDPOINT: storage.outputs.blobEndpoint
   REPORT_CONTAINER: reportContainer
   ALERT_DESTRUCTIVE_DAYS: string(alertDestructiveDays)
   ALERT_RENOTIFY_DAYS: string(alertRenotifyDays)
   ALERT_SILENCE_HOURS: string(alertSilenceHours)
   APPLICATIONINSIGHTS_CONNECTION_STRING: monitoring.outputs.connectionString
+  // The app believes App Service Authentication's principal header only when this says it is there.
+  CONSOLE_AUTH: enableConsoleSignIn ? 'app-service' : 'off'
 }
 
 module functionApp 'modules/function-app.bicep' = {
@@ -248,6 +255,16 @@ module graphPermissions 'modules/graph-permissions.bicep' = if (grantGraphPermis
   }
 }
 
+module consoleAuth 'modules/console-auth.bicep' = if (enableConsoleSignIn) {
+  name: 'console-auth'
+  scope: rg
+  params: {
+    functionAppName: functionApp.outputs.name
+    hostName: functionApp.outputs.defaultHostName
+    appRegistrationName: 'resetready-console-${resourceToken}'
+  }
+}
+
 module alerts 'modules/alerts.bicep' = {
   name: 'alerts'
   scope: rg
@@ -272,3 +289,6 @@ output RESETREADY_IDENTITY_PRINCIPAL_ID string = identity.outputs.principalId
 output RESETREADY_IDENTITY_CLIENT_ID string = identity.outputs.clientId
 output RESETREADY_STORAGE_ACCOUNT string = storage.outputs.name
 output APPLICATIONINSIGHTS_NAME string = monitoring.outputs.applicationInsightsName
+output RESETREADY_CONSOLE_URL string = 'https://${functionApp.outputs.defaultHostName}/api/console'
+output RESETREADY_CONSOLE_APP_ID string = enableConsoleSignIn ? consoleAuth.outputs.clientId : ''
+output RESETREADY_CONSOLE_SP_ID string = enableConsoleSignIn ? consoleAuth.outputs.servicePrincipalId : ''

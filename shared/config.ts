@@ -8,6 +8,7 @@
  */
 
 import { Cron } from 'croner';
+import type { ConsoleAuthMode } from './auth/access.js';
 
 export type TrustMode = 'graph' | 'certificate-only';
 
@@ -99,6 +100,15 @@ export interface AlertSettings {
   appInsightsConnectionString?: string;
 }
 
+export interface ConsoleSettings {
+  /**
+   * How people sign in to the console: 'app-service' believes the X-MS-CLIENT-PRINCIPAL header
+   * that App Service Authentication injects; 'off' (default) refuses every console request
+   * (the local dev host can still play the platform's part, see shared/auth/access.ts).
+   */
+  auth: ConsoleAuthMode;
+}
+
 export interface Config {
   storage: StorageSettings;
   graph: GraphSettings;
@@ -107,6 +117,7 @@ export interface Config {
   posture: PostureSettings;
   report: ReportSettings;
   alerts: AlertSettings;
+  console: ConsoleSettings;
 }
 
 export class ConfigError extends Error {
@@ -152,6 +163,7 @@ export const SETTING_NAMES = [
   'ALERT_RENOTIFY_DAYS',
   'ALERT_SILENCE_HOURS',
   'APPLICATIONINSIGHTS_CONNECTION_STRING',
+  'CONSOLE_AUTH',
 ] as const;
 
 export type SettingName = (typeof SETTING_NAMES)[number];
@@ -279,6 +291,11 @@ export function loadConfig(env: Env): Config {
     problems.push(`REPORT_CONTAINER must be a valid blob container name (got "${container}")`);
   }
 
+  const consoleAuth = str('CONSOLE_AUTH') ?? 'off';
+  if (consoleAuth !== 'app-service' && consoleAuth !== 'off') {
+    problems.push(`CONSOLE_AUTH must be "app-service" or "off" (got "${consoleAuth}")`);
+  }
+
   const config: Config = {
     storage: {
       connectionString,
@@ -328,6 +345,7 @@ export function loadConfig(env: Env): Config {
       silenceHours: int('ALERT_SILENCE_HOURS', 48, 1, 24 * 60),
       appInsightsConnectionString: str('APPLICATIONINSIGHTS_CONNECTION_STRING'),
     },
+    console: { auth: consoleAuth === 'app-service' ? 'app-service' : 'off' },
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

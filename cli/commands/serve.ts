@@ -5,6 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { devSignInFromEnv } from '../../dev/easy-auth.js';
 import { startLocalHost } from '../../dev/host.js';
 import { LocalSettingsError, loadLocalSettings } from '../../dev/local-settings.js';
 import { packageRoot } from '../package-root.js';
@@ -53,9 +54,15 @@ export async function run(args: string[]): Promise<number> {
     return 2;
   }
 
+  const signIn = devSignInFromEnv(process.env);
+  if (signIn && 'error' in signIn) {
+    process.stderr.write(`resetready serve: ${signIn.error}\n`);
+    return 2;
+  }
+
   let host: Awaited<ReturnType<typeof startLocalHost>>;
   try {
-    host = await startLocalHost({ port: parsed.port, entryPoint });
+    host = await startLocalHost({ port: parsed.port, entryPoint, ...(signIn ? { signIn } : {}) });
   } catch (err) {
     // The composition root validates settings at load; its ConfigError lists every problem.
     if (err instanceof Error && err.name === 'ConfigError') {
@@ -65,6 +72,11 @@ export async function run(args: string[]): Promise<number> {
     throw err;
   }
   process.stdout.write(`resetready: ${host.functions.length} functions on ${host.url} (Ctrl+C to stop)\n`);
+  if (signIn) {
+    process.stdout.write(
+      `resetready: local sign-in at ${host.url}/.auth/login/aad stands in for Entra ID (DEV_SIGN_IN=off to disable)\n`,
+    );
+  }
 
   await new Promise<void>((done) => {
     const stop = (signal: NodeJS.Signals) => {

@@ -45,6 +45,20 @@ const EXPECTED: Expected[] = [
   { name: 'deviceDetail', http: { route: 'devices/{deviceId}', methods: ['GET'], authLevel: 'function' } },
   { name: 'trend', http: { route: 'trend', methods: ['GET'], authLevel: 'function' } },
   { name: 'tenant', http: { route: 'tenant', methods: ['GET'], authLevel: 'function' } },
+  // The console: no function key (a browser has none); the app demands an Entra ID sign-in.
+  ...(
+    [
+      ['consoleOverview', 'console'],
+      ['consoleDevices', 'console/devices'],
+      ['consoleDevice', 'console/devices/{deviceId}'],
+      ['consoleReason', 'console/reasons/{code}'],
+      ['consoleTenant', 'console/tenant'],
+      ['consoleAlerts', 'console/alerts'],
+      ['consoleReport', 'console/report'],
+      ['consoleData', 'console/data/{*path}'],
+      ['consoleAsset', 'console/assets/{name}'],
+    ] as const
+  ).map(([name, route]): Expected => ({ name, http: { route, methods: ['GET'], authLevel: 'anonymous' } })),
 ];
 
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -153,6 +167,20 @@ describe('deployed entry point (package.json main)', () => {
     expect(loaded.httpStream).toBe(true);
   });
 
+  it('keeps the two surfaces apart: keyed read API, device signature or health outside /console, sign-in inside', () => {
+    // App Service Authentication runs in "allow anonymous" mode (infra/modules/console-auth.bicep),
+    // so nothing but the function key, the device signature or the app's own sign-in check
+    // guards a route: a route outside /console that needs neither key nor signature would be open.
+    const open = EXPECTED.flatMap((e) =>
+      'http' in e && e.http.authLevel === 'anonymous' && !e.http.route.startsWith('console') ? [e.name] : [],
+    );
+    expect(open.sort()).toEqual(['health', 'ingestReport']);
+    const keyedConsole = EXPECTED.filter(
+      (e) => 'http' in e && e.http.route.startsWith('console') && e.http.authLevel !== 'anonymous',
+    );
+    expect(keyedConsole).toEqual([]);
+  });
+
   it('fails at load with every configuration problem when settings are wrong', () => {
     const loaded = loadEntryPoint(baseEnv({ TRUST_MODE: 'sometimes' }));
     expect(loaded.status).not.toBe(0);
@@ -245,5 +273,38 @@ describe('resetready serve', () => {
     expect(await run.exited).toBe(0);
     child = undefined;
     expect(run.err()).toBe('');
+  });
+
+  it('with DEV_SIGN_IN=off nothing plays the platform, so a principal header from a client opens nothing', async () => {
+    const settings = validSettings();
+    const run = serve(baseEnv({ ...settings, DEV_SIGN_IN: 'off' }));
+    child = run.proc;
+    const deadline = Date.now() + 30_000;
+    let url: string | undefined;
+    while (!url && Date.now() < deadline) {
+      url = /functions on (http:\/\/localhost:\d+)/.exec(run.out())?.[1];
+      if (!url) await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(url, `${run.out()}\n${run.err()}`).toBeDefined();
+    expect(run.out()).not.toContain('local sign-in');
+    const forged = Buffer.from(
+      JSON.stringify({
+        auth_typ: 'aad',
+        claims: [
+          { typ: 'name', val: 'mallory' },
+          { typ: 'roles', val: 'ResetReady.Admin' },
+        ],
+      }),
+    ).toString('base64');
+    const res = await fetch(`${url}/api/console/data/summary`, {
+      headers: { 'x-ms-client-principal': forged },
+    });
+    expect(res.status).toBe(401);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('sign_in_not_configured');
+    const login = await fetch(`${url}/.auth/login/aad`);
+    expect(login.status).toBe(404);
+    run.proc.kill('SIGTERM');
+    expect(await run.exited).toBe(0);
+    child = undefined;
   });
 });

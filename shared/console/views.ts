@@ -1,0 +1,130 @@
+/**
+ * The JSON bodies the console reads, as the read endpoints serve them (GET /api/summary,
+ * /api/trend, /api/alerts, /api/devices, /api/devices/{id}), and the few derivations pages
+ * share. Fields are read defensively: the pages render what the endpoints answer today and
+ * pick up new fields as they appear, without defining numbers of their own.
+ */
+
+export interface ReasonRow {
+  code: string;
+  devices: number;
+  title: string;
+  action: string;
+  docsUrl: string;
+}
+
+export interface SummaryView {
+  generatedAt: string;
+  lastCollectionAt: string | null;
+  lastReportAt: string | null;
+  tenantReadiness: string;
+  totals: { devices: number; removed: number; reported: number; users: number };
+  byPosture: Record<string, number>;
+  nonDestructiveShare: number | null;
+  byReason: Record<string, number>;
+  reasons: ReasonRow[];
+  byWarning?: Record<string, number>;
+  byComplianceState?: Record<string, number>;
+  hybridKeyTrustRisk?: number;
+  destructiveResets?: {
+    last7Days: number;
+    last30Days: number;
+    likelyDestructiveLast7Days: number;
+    likelyDestructiveLast30Days: number;
+  };
+  [field: string]: unknown;
+}
+
+export interface TrendDay {
+  date: string;
+  [field: string]: unknown;
+}
+
+export interface TrendView {
+  days: TrendDay[];
+}
+
+export interface AlertView {
+  key: string;
+  type: string;
+  severity: string;
+  deviceId: string | null;
+  deviceName: string | null;
+  since: string | null;
+  details: string;
+  openedAt: string;
+  [field: string]: unknown;
+}
+
+export interface AlertsView {
+  count: number;
+  alerts: AlertView[];
+}
+
+export interface DeviceRow {
+  deviceKey: string;
+  deviceId: string | null;
+  deviceName: string | null;
+  userPrincipalName: string | null;
+  posture: string;
+  primaryReason: string | null;
+  reasonCodes: string[];
+  complianceState: string | null;
+  joinType: string | null;
+  osBuild: number | null;
+  lastReportAt: string | null;
+  daysDestructiveOnly: number | null;
+  [field: string]: unknown;
+}
+
+export interface DevicesView {
+  devices: DeviceRow[];
+  count: number;
+  continuation: string | null;
+}
+
+export interface HeadlineShare {
+  id: string;
+  label: string;
+  share: number | null;
+  detail: string;
+}
+
+/**
+ * The headline shares as the summary defines them. Today that is the non-destructive share of
+ * reporting devices; when the summary serves more (e.g. "resettable now" next to "configured
+ * ready"), they are added here and nowhere else.
+ */
+export function headlineShares(s: SummaryView): HeadlineShare[] {
+  const ready = s.byPosture.nonDestructive ?? 0;
+  return [
+    {
+      id: 'ready',
+      label: 'Non-destructive reset ready',
+      share: s.nonDestructiveShare,
+      detail: `${ready.toLocaleString('en-US')} of ${s.totals.reported.toLocaleString('en-US')} reporting devices can reset a forgotten PIN without losing keys`,
+    },
+  ];
+}
+
+/** Worst first, the order an admin triages in. */
+const POSTURE_ORDER = ['destructiveOnly', 'unknown', 'nonDestructive', 'noHelloKey', 'stale', 'notReported'];
+
+export function postureOrder(byPosture: Record<string, number>): string[] {
+  return [
+    ...POSTURE_ORDER.filter((p) => p in byPosture),
+    ...Object.keys(byPosture).filter((p) => !POSTURE_ORDER.includes(p)),
+  ];
+}
+
+export function trendSeries(
+  t: TrendView,
+): { label: string; className: 'line' | 'line2'; points: { date: string; value: number | null }[] }[] {
+  const points = t.days.map((d) => ({
+    date: d.date,
+    value: typeof d.nonDestructiveShare === 'number' ? d.nonDestructiveShare : null,
+  }));
+  return points.some((p) => p.value !== null)
+    ? [{ label: 'Non-destructive reset ready (share of reporting devices)', className: 'line', points }]
+    : [];
+}
