@@ -28,10 +28,10 @@ import type { Cookie, HttpResponseInit, Timer } from '@azure/functions';
 import { DefaultAzureCredential } from '@azure/identity';
 import { QueueServiceClient } from '@azure/storage-queue';
 import { Cron } from 'croner';
+import { announceDevHostSignIn } from '../shared/auth/access.js';
 import { AzureQueues } from '../shared/queue/azure.js';
 import { queueHostSettings } from '../shared/queue/host-settings.js';
 import { type DrainResult, QueueRunner, type QueueTriggerMetadata } from '../shared/queue/runner.js';
-import { announceDevHostSignIn } from '../shared/auth/access.js';
 import { DevEasyAuth, type DevSignInOptions, isPlatformHeader } from './easy-auth.js';
 import {
   type BindingMetadata,

@@ -79,7 +79,10 @@ export interface DeviceRow {
 
 export interface DevicesView {
   devices: DeviceRow[];
-  count: number;
+  /** Rows on this page (fewer than asked, even 0, with more to come). */
+  pageCount: number;
+  /** Every matching device when the summary counts exactly this filter; null otherwise. */
+  total: number | null;
   continuation: string | null;
 }
 

@@ -127,7 +127,9 @@ export function decodeContinuation(token: string, filter: DeviceFilter): string 
     throw invalidContinuation('is not a token this endpoint issued');
   }
   if (parsed.q !== filterId(filter)) {
-    throw invalidContinuation('was issued for other filters (posture, reason, compliance, search, includeRemoved)');
+    throw invalidContinuation(
+      'was issued for other filters (posture, reason, compliance, search, includeRemoved)',
+    );
   }
   const store = { nextPartitionKey: parsed.pk, ...(parsed.rk ? { nextRowKey: parsed.rk } : {}) };
   return Buffer.from(JSON.stringify(store), 'utf8').toString('base64');

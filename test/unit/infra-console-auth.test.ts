@@ -31,6 +31,7 @@ describe('console sign-in (infra/modules/console-auth.bicep)', () => {
     expect(auth).toMatch(
       /resource consoleServicePrincipal 'Microsoft\.Graph\/servicePrincipals@v1\.0'[\s\S]*?appRoleAssignmentRequired: true/,
     );
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: Bicep interpolation, matched as text
     expect(auth).toContain("redirectUris: ['https://${hostName}/.auth/login/aad/callback']");
     expect(auth).toMatch(/enableIdTokenIssuance: true/);
     expect(auth).toContain("signInAudience: 'AzureADMyOrg'");
@@ -48,6 +49,7 @@ describe('console sign-in (infra/modules/console-auth.bicep)', () => {
       /azureActiveDirectory: \{\s+enabled: true\s+registration: \{\s+clientId: consoleApp\.appId/,
     );
     expect(auth).toContain(
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: Bicep interpolation, matched as text
       "openIdIssuer: '${environment().authentication.loginEndpoint}${tenant().tenantId}/v2.0'",
     );
   });
@@ -55,6 +57,7 @@ describe('console sign-in (infra/modules/console-auth.bicep)', () => {
   it('sets CONSOLE_AUTH=app-service exactly when it deploys the sign-in, and links mail and Teams to the console', () => {
     expect(main).toContain("CONSOLE_AUTH: enableConsoleSignIn ? 'app-service' : 'off'");
     expect(main).toMatch(/module consoleAuth 'modules\/console-auth\.bicep' = if \(enableConsoleSignIn\) \{/);
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: Bicep interpolation, matched as text
     expect(main).toContain("REPORT_LINK_URL: 'https://${appName}.azurewebsites.net/api/console/report'");
     expect(main).toMatch(/^param enableConsoleSignIn bool = true$/m);
   });

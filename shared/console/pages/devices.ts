@@ -165,7 +165,9 @@ ${select('compliance', 'Compliance', q.compliance, compliance)}
   const pageNo = q.page;
   const prevToken = q.trail.length > 0 ? q.trail[q.trail.length - 1] : undefined;
   const pager = html`<nav class="pager" aria-label="Pages">
-<span>Page ${pageNo} · ${count(view.count)} devices on this page</span>
+<span>Page ${pageNo} · ${count(view.pageCount)} devices on this page${
+    view.total !== null ? ` of ${count(view.total)}` : ''
+  }</span>
 ${q.continuation ? html`<a href="${listHref(p.base, q, undefined, [], 1)}">First page</a>` : ''}
 ${
   q.continuation
