@@ -109,6 +109,8 @@ beforeAll(async () => {
     expect(res.status, JSON.stringify(res.body)).toBe(202);
     reported.push({ deviceId, name: d.deviceName, canReset });
   }
+  // Each upload queued its device's recompute: let them finish before reading posture.
+  expect(await host.drainQueues(60_000)).toMatchObject({ drained: true, failed: 0, poisoned: 0 });
 }, 180_000);
 
 afterAll(async () => {

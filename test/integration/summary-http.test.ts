@@ -284,7 +284,7 @@ describe('GET /api/devices', () => {
     );
     const unknown = await devicesJson('?postrue=stale&limit=5&top=2');
     expect(unknown.body.error.message).toBe(
-      'unknown query parameters "postrue", "limit": this endpoint takes posture, reason, compliance, includeRemoved, top, continuation, format',
+      'unknown query parameters "postrue", "limit": this endpoint takes posture, reason, compliance, search, includeRemoved, top, continuation, format',
     );
     expect((await devicesJson('?top=abc')).body.error.message).toMatch(
       /^top "abc" is not allowed: must be a whole number/,
