@@ -45,6 +45,7 @@ export const POSTURE_LABEL: Record<string, string> = {
   unknown: 'Unknown',
   stale: 'Report too old',
   notReported: 'No report',
+  entraRegistered: 'Entra registered only',
 };
 
 const POSTURE_TONE: Record<string, 'ok' | 'bad' | 'warn' | 'neutral'> = {
@@ -54,6 +55,7 @@ const POSTURE_TONE: Record<string, 'ok' | 'bad' | 'warn' | 'neutral'> = {
   noHelloKey: 'neutral',
   stale: 'neutral',
   notReported: 'neutral',
+  entraRegistered: 'neutral',
 };
 
 /** A posture as a badge whose text says it (colour is never the only cue). */

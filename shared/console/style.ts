@@ -58,6 +58,7 @@ svg.bar{display:block;width:100%;height:.75rem;border-radius:3px;background:var(
 .s-nonDestructive{background:#107c10;fill:#107c10}.s-destructiveOnly{background:#c50f1f;fill:#c50f1f}
 .s-noHelloKey{background:#8a8886;fill:#8a8886}.s-unknown{background:#ca5010;fill:#ca5010}
 .s-stale{background:#8764b8;fill:#8764b8}.s-notReported{background:#c8c6c4;fill:#c8c6c4}
+.s-entraRegistered{background:#e1dfdd;fill:#e1dfdd}
 .legend{margin:.25rem 0 0;color:var(--muted);font-size:.9rem}.legend-item{margin-right:1.25rem}
 .sw-line{background:#0f6cbd}.sw-line2{background:#107c10}
 .legend-swatch{display:inline-block;width:.7rem;height:.7rem;border-radius:2px;margin-right:.4rem;vertical-align:-.05rem}

@@ -26,6 +26,16 @@ export interface SummaryView {
   byWarning?: Record<string, number>;
   byComplianceState?: Record<string, number>;
   hybridKeyTrustRisk?: number;
+  /** The ready shares, one definition everywhere (shared/posture/shares.ts). */
+  shares?: {
+    denominator: number;
+    configuredReady: number;
+    configuredReadyShare: number | null;
+    resettableNow: number;
+    resettableNowShare: number | null;
+  };
+  /** Tenant-wide conditions that block every device (e.g. the PIN reset apps missing). */
+  fleetBlockers?: { code: string; title: string; action: string; docsUrl: string }[];
   destructiveResets?: {
     last7Days: number;
     last30Days: number;
@@ -94,24 +104,50 @@ export interface HeadlineShare {
 }
 
 /**
- * The headline shares as the summary defines them. Today that is the non-destructive share of
- * reporting devices; when the summary serves more (e.g. "resettable now" next to "configured
- * ready"), they are added here and nowhere else.
+ * The headline shares exactly as the summary serves them (shared/posture/shares.ts defines
+ * them once for the summary, DailySummary and the weekly report): resettable now and
+ * configured ready, over devices that report and can take part.
  */
 export function headlineShares(s: SummaryView): HeadlineShare[] {
-  const ready = s.byPosture.nonDestructive ?? 0;
+  const n = (x: number) => x.toLocaleString('en-US');
+  const sh = s.shares;
+  if (!sh) {
+    const ready = s.byPosture.nonDestructive ?? 0;
+    return [
+      {
+        id: 'ready',
+        label: 'Non-destructive reset ready',
+        share: s.nonDestructiveShare,
+        detail: `${n(ready)} of ${n(s.totals.reported)} reporting devices`,
+      },
+    ];
+  }
   return [
     {
-      id: 'ready',
-      label: 'Non-destructive reset ready',
-      share: s.nonDestructiveShare,
-      detail: `${ready.toLocaleString('en-US')} of ${s.totals.reported.toLocaleString('en-US')} reporting devices can reset a forgotten PIN without losing keys`,
+      id: 'resettable-now',
+      label: 'Resettable now',
+      share: sh.resettableNowShare,
+      detail: `${n(sh.resettableNow)} of ${n(sh.denominator)} devices could reset a forgotten PIN today without losing keys: configured ready, both PIN reset apps consented, nothing blocking`,
+    },
+    {
+      id: 'configured-ready',
+      label: 'Configured ready',
+      share: sh.configuredReadyShare,
+      detail: `${n(sh.configuredReady)} of ${n(sh.denominator)} devices report CanReset : DestructiveAndNonDestructive for every user`,
     },
   ];
 }
 
 /** Worst first, the order an admin triages in. */
-const POSTURE_ORDER = ['destructiveOnly', 'unknown', 'nonDestructive', 'noHelloKey', 'stale', 'notReported'];
+const POSTURE_ORDER = [
+  'destructiveOnly',
+  'unknown',
+  'nonDestructive',
+  'noHelloKey',
+  'stale',
+  'notReported',
+  'entraRegistered',
+];
 
 export function postureOrder(byPosture: Record<string, number>): string[] {
   return [
@@ -120,14 +156,21 @@ export function postureOrder(byPosture: Record<string, number>): string[] {
   ];
 }
 
-export function trendSeries(
-  t: TrendView,
-): { label: string; className: 'line' | 'line2'; points: { date: string; value: number | null }[] }[] {
-  const points = t.days.map((d) => ({
-    date: d.date,
-    value: typeof d.nonDestructiveShare === 'number' ? d.nonDestructiveShare : null,
-  }));
-  return points.some((p) => p.value !== null)
-    ? [{ label: 'Non-destructive reset ready (share of reporting devices)', className: 'line', points }]
-    : [];
+export function trendSeries(t: TrendView): {
+  label: string;
+  className: 'line' | 'line2';
+  points: { date: string; value: number | null }[];
+}[] {
+  const series = (field: string, label: string, className: 'line' | 'line2') => {
+    const points = t.days.map((d) => ({
+      date: d.date,
+      value: typeof d[field] === 'number' ? (d[field] as number) : null,
+    }));
+    return points.some((p) => p.value !== null) ? [{ label, className, points }] : [];
+  };
+  // DailySummary: ResettableNowShare and NonDestructiveShare (= configured ready share).
+  return [
+    ...series('resettableNowShare', 'Resettable now', 'line'),
+    ...series('nonDestructiveShare', 'Configured ready', 'line2'),
+  ];
 }

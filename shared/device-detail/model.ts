@@ -75,6 +75,8 @@ export interface DeviceDetail {
     deviceName: string | null;
     userPrincipalName: string | null;
     posture: string;
+    /** Configured ready, the tenant's PIN reset apps consented and enabled, nothing blocking. */
+    resettableNow: boolean;
     primaryReason: string | null;
     complianceState: string | null;
     joinType: string | null;
@@ -193,6 +195,7 @@ export function deviceDetail(s: DeviceDetailSources): DeviceDetail {
       deviceName: p.deviceName,
       userPrincipalName: p.userPrincipalName,
       posture: p.posture,
+      resettableNow: p.resettableNow === true,
       primaryReason: p.primaryReason,
       complianceState: p.complianceState,
       joinType: p.joinType,

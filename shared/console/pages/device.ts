@@ -119,6 +119,15 @@ export function deviceBody(d: DeviceDetail): { title: string; body: Html } {
 <h2 id="facts-h">Device</h2>
 <dl class="facts">
 <dt>Posture</dt><dd>${postureBadge(dev.posture)}${dev.removed ? html` <span class="badge neutral">Left Intune</span>` : ''}</dd>
+<dt>Resettable now</dt><dd>${
+    dev.resettableNow
+      ? html`<span class="badge ok">Yes</span>`
+      : html`<span class="badge ${dev.posture === 'nonDestructive' ? 'warn' : 'neutral'}">No</span>${
+          dev.posture === 'nonDestructive'
+            ? ' (configured ready, but something blocks a reset today: see below and Tenant readiness)'
+            : ''
+        }`
+  }</dd>
 ${dev.destructiveOnlySince ? html`<dt>Destructive only since</dt><dd>${dateTime(dev.destructiveOnlySince)} (${count(dev.daysDestructiveOnly)} days)</dd>` : ''}
 <dt>Primary user</dt><dd>${dev.userPrincipalName ?? '–'}</dd>
 <dt>Join type</dt><dd>${dev.joinType ?? '–'}${dev.hybridKeyTrustRisk ? html` <span class="badge bad">Hybrid: may not reset from the lock screen at all</span>` : ''}</dd>

@@ -4,6 +4,8 @@
  * postures, reasons ranked with their guidance and Microsoft Learn links, tenant readiness.
  */
 
+import { inShareDenominator } from '../../posture/shares.js';
+import type { Posture } from '../../posture/types.js';
 import { ago, count, dateTime, POSTURE_LABEL, percent } from '../format.js';
 import { externalLink, type Html, html } from '../html.js';
 import { consoleUrl } from '../layout.js';
@@ -31,7 +33,6 @@ export function overviewBody(
   now: Date,
 ): Html {
   const shares = headlineShares(s);
-  const reported = s.totals.reported;
   const destructive = s.byPosture.destructiveOnly ?? 0;
   const openAlerts = alerts?.count ?? null;
   const kpis = html`<div class="grid">
@@ -66,7 +67,7 @@ ${shares.map(
   const series: TrendSeries[] = trend ? trendSeries(trend) : [];
   const trendCard = html`<section class="card" aria-labelledby="trend-h">
 <h2 id="trend-h">Trend</h2>
-${trendChart(series, 'Share of reporting devices ready for a non-destructive PIN reset, by day')}
+${trendChart(series, 'Ready shares by day: resettable now and configured ready')}
 ${
   series.length > 0
     ? html`<p class="legend">${series.map((x) => html`<span class="legend-item"><span class="legend-swatch sw-${x.className}" aria-hidden="true"></span>${x.label}</span>`)}</p>`
@@ -76,6 +77,9 @@ ${
 
   const order = postureOrder(s.byPosture);
   const total = s.totals.devices;
+  const denominator =
+    s.shares?.denominator ??
+    order.filter((p) => inShareDenominator(p as Posture)).reduce((n, p) => n + (s.byPosture[p] ?? 0), 0);
   // SVG, not styled spans: the CSP allows no inline style attribute.
   let offset = 0;
   const bar = html`<svg class="bar" viewBox="0 0 1000 12" preserveAspectRatio="none" aria-hidden="true" focusable="false">${order.map(
@@ -93,16 +97,21 @@ ${
 ${bar}
 <div class="table-wrap"><table>
 <caption class="visually-hidden">Devices by posture</caption>
-<thead><tr><th scope="col">Posture</th><th scope="col" class="num">Devices</th><th scope="col" class="num">Share of devices</th><th scope="col"><span class="visually-hidden">Link</span></th></tr></thead>
+<thead><tr><th scope="col">Posture</th><th scope="col" class="num">Devices</th><th scope="col" class="num">Share<span class="visually-hidden"> of reporting devices</span></th><th scope="col"><span class="visually-hidden">Link</span></th></tr></thead>
 <tbody>${order.map(
     (
       p,
     ) => html`<tr><th scope="row"><span class="legend-swatch s-${p}" aria-hidden="true"></span>${POSTURE_LABEL[p] ?? p}</th>
-<td class="num">${count(s.byPosture[p] ?? 0)}</td><td class="num">${percent(total > 0 ? (s.byPosture[p] ?? 0) / total : null)}</td>
+<td class="num">${count(s.byPosture[p] ?? 0)}</td><td class="num">${
+      inShareDenominator(p as Posture)
+        ? percent(denominator > 0 ? (s.byPosture[p] ?? 0) / denominator : null)
+        : html`<span class="muted">outside</span>`
+    }</td>
 <td>${(s.byPosture[p] ?? 0) > 0 ? html`<a href="${consoleUrl(`/devices?posture=${p}`)}">View devices<span class="visually-hidden">: ${POSTURE_LABEL[p] ?? p}</span></a>` : ''}</td></tr>`,
   )}</tbody>
-<tfoot><tr><th scope="row">All devices</th><td class="num">${count(total)}</td><td class="num">${count(reported)} reporting</td><td></td></tr></tfoot>
+<tfoot><tr><th scope="row">All devices</th><td class="num">${count(total)}</td><td class="num">${count(denominator)} in the share</td><td></td></tr></tfoot>
 </table></div>
+<p class="muted">Shares are of devices that report and can take part (every posture but no report and Entra registered only), the same definition the summary and the weekly report use.</p>
 </section>`;
 
   const reasons = html`<section class="card" aria-labelledby="reasons-h">
@@ -122,8 +131,13 @@ ${
 }
 </section>`;
 
+  const blockers = (s.fleetBlockers ?? []).map(
+    (b) =>
+      html`<div class="notice bad" role="status"><p><strong>Blocks every device: ${b.title}.</strong> ${b.action} ${externalLink(b.docsUrl, 'Microsoft Learn')} · <a href="${consoleUrl('/tenant')}">Tenant readiness and consent links</a></p></div>`,
+  );
   return html`<h1>Overview</h1>
 <p class="lead">Posture computed ${ago(s.generatedAt, now)} (${dateTime(s.generatedAt)}) · last inventory collection ${ago(s.lastCollectionAt, now)} · newest device report ${ago(s.lastReportAt, now)}</p>
+${blockers}
 ${kpis}
 ${trendCard}
 ${postures}
