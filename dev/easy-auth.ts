@@ -188,6 +188,9 @@ ${role(ROLES.admin, 'Admin')}
   }
 }
 
+/** Settings of the dev host's sign-in (not of the app: shared/config.ts never reads them). */
+export const DEV_HOST_SETTINGS = ['DEV_SIGN_IN', 'DEV_USER', 'DEV_ROLES'] as const;
+
 /**
  * The dev sign-in settings of `resetready serve` / `npm start`: on unless DEV_SIGN_IN=off;
  * DEV_USER pre-fills the name, DEV_ROLES (comma-separated: Reader, Admin or the full role

@@ -165,3 +165,14 @@ describe('dev host sign-in helpers', () => {
     });
   });
 });
+
+describe('dev host settings are documented', () => {
+  it('docs/console.md has a row for each, with its default', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { DEV_HOST_SETTINGS } = await import('../../dev/easy-auth.js');
+    const doc = readFileSync(new URL('../../docs/console.md', import.meta.url), 'utf8');
+    for (const name of DEV_HOST_SETTINGS) expect(doc).toMatch(new RegExp(`^\\| \`${name}\` \\|`, 'm'));
+    expect(doc).toContain('| `DEV_SIGN_IN` | `on` |');
+    expect(doc).toContain('| `DEV_ROLES` | `Reader` |');
+  });
+});

@@ -7,6 +7,7 @@
 
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { DEV_HOST_SETTINGS } from '../../dev/easy-auth.js';
 import { ALERT_TYPES } from '../../shared/alerts/types.js';
 import { SETTING_NAMES } from '../../shared/config.js';
 import {
@@ -65,6 +66,8 @@ describe('the registry', () => {
 /** UPPER_SNAKE names in docs that are not reason codes, and where each vocabulary comes from. */
 const OTHER_NAMES = new Set<string>([
   ...SETTING_NAMES,
+  // The local dev host's sign-in settings (docs/console.md).
+  ...DEV_HOST_SETTINGS,
   // Fixed by the deployment or the platform (docs/deploy.md, README).
   'STORAGE_ACCOUNT_NAME',
   'APPLICATIONINSIGHTS_CONNECTION_STRING',
