@@ -1,21 +1,7 @@
-/**
- * Demo history for `npm start` only: a real deployment starts with one daily snapshot and
- * an empty trend, which makes a poor first impression of a product about trends. This writes
- * believable DailySummary rows for the days before today, derived from the fleet the demo
- * collection and uploads just produced and from the real clock: the agent rolling out (more
- * devices reporting each week) and the ready share climbing towards today's.
- *
- * Every seeded row carries DemoData = true (the weekly report says so under its trend), is
- * created only where no row exists (a real snapshot is never overwritten), and is the same on
- * every start for the same day and fleet (seeded by the date). Local demo stack only: nothing
- * in functions/ or shared/ calls it.
- */
-import type { TableEntity } from '@azure/data-tables';
 import { dailySnapshot } from '../shared/posture/aggregate.js';
 import { inShareDenominator, readyShares } from '../shared/posture/shares.js';
 import { POSTURES, type Posture, type PostureSummary, REASON_CODES } from '../shared/posture/types.js';
-import { dateKeyOf, PostureStore, statusOf } from '../shared/posture-store/store.js';
-import { DAILY_PARTITION } from '../shared/posture-store/tables.js';
+import { dailyEntity, dateKeyOf, PostureStore, statusOf } from '../shared/posture-store/store.js';
 import type { TableProvider } from '../shared/storage/tables.js';
 import { Prng } from './graph-sim/prng.js';
 
@@ -115,15 +101,7 @@ export async function seedDemoHistory(
     const day = new Date(now.getTime() - daysAgo * DAY_MS);
     const at = new Date(`${day.toISOString().slice(0, 10)}T06:00:00.000Z`);
     const row = dailySnapshot(demoDay(stored.summary, daysAgo, days, at), dateKeyOf(at));
-    const entity: TableEntity = {
-      partitionKey: DAILY_PARTITION,
-      rowKey: row.DateKey,
-      [DEMO_DATA_COLUMN]: true,
-    };
-    for (const [k, v] of Object.entries(row)) {
-      if (v === null) continue;
-      entity[k] = k === 'NonDestructiveShare' ? { value: String(v), type: 'Double' } : v;
-    }
+    const entity = { ...dailyEntity(row), [DEMO_DATA_COLUMN]: true };
     try {
       await table.createEntity(entity);
       written++;

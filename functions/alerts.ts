@@ -3,8 +3,9 @@
  * metric) and GET /api/alerts (open alerts as JSON, keyed). Everything else is shared/alerts.
  */
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
-import { type AlertEvaluation, evaluateAlerts } from '../shared/alerts/evaluate.js';
+import { type AlertEvaluation, type AlertLog, evaluateAlerts } from '../shared/alerts/evaluate.js';
 import { AlertStore } from '../shared/alerts/lifecycle.js';
+import { resolveNoReportsAlert } from '../shared/alerts/reports-arrived.js';
 import type { RunSummary } from '../shared/collection/run-record.js';
 import type { Config } from '../shared/config.js';
 import type { GraphPort } from '../shared/graph/port.js';
@@ -40,15 +41,32 @@ export async function evaluateAfterCollection(
   now: Date = new Date(),
 ): Promise<AfterCollectionAlerts> {
   if (run.status === 'skipped') return { evaluated: false, reason: 'run_skipped' };
+  return evaluateNow(deps, context, now, { runId: run.runId });
+}
+
+function notifierFor(deps: AlertsDeps, log: AlertLog) {
+  return createNotifier({
+    config: deps.config,
+    log,
+    ...(deps.graph ? { graph: deps.graph } : {}),
+    ...(deps.fetch ? { fetch: deps.fetch } : {}),
+  });
+}
+
+/**
+ * One evaluation now, whatever ran before (the daily freshness sweep uses it, so "collection
+ * failing" and "no reports" are judged even on a day no collection finished). Never throws.
+ */
+export async function evaluateNow(
+  deps: AlertsDeps,
+  context: Log,
+  now: Date,
+  logFields: Record<string, unknown> = {},
+): Promise<AfterCollectionAlerts> {
   const log = (level: 'info' | 'warn' | 'error', event: string, fields: Record<string, unknown>) =>
     context[level](event, fields);
   try {
-    const notifier = createNotifier({
-      config: deps.config,
-      log,
-      ...(deps.graph ? { graph: deps.graph } : {}),
-      ...(deps.fetch ? { fetch: deps.fetch } : {}),
-    });
+    const notifier = notifierFor(deps, log);
     const result = await evaluateAlerts(
       {
         tables: deps.tables,
@@ -63,7 +81,7 @@ export async function evaluateAfterCollection(
     return { evaluated: true, result };
   } catch (err) {
     const error = err instanceof Error ? err.name : 'error';
-    context.error('alerts_evaluation_failed', { runId: run.runId, error });
+    context.error('alerts_evaluation_failed', { ...logFields, error });
     return { evaluated: false, reason: 'evaluation_failed', error };
   }
 }
@@ -100,6 +118,10 @@ export function registerAlerts(deps: AlertsDeps): {
     run: Pick<RunSummary, 'status' | 'runId'>,
     context: Log,
   ) => Promise<AfterCollectionAlerts>;
+  /** A full evaluation now (the daily freshness sweep). */
+  evaluate: (context: Log, now: Date) => Promise<AfterCollectionAlerts>;
+  /** After an uploaded report's recompute: closes "no reports from agents" at once. */
+  reportsArrived: (now: Date, log: AlertLog) => Promise<void>;
 } {
   app.http('alerts', {
     route: 'alerts',
@@ -107,5 +129,20 @@ export function registerAlerts(deps: AlertsDeps): {
     authLevel: 'function',
     handler: (request, context) => handleOpenAlerts(request, context, deps),
   });
-  return { afterCollection: (run, context) => evaluateAfterCollection(deps, run, context) };
+  return {
+    afterCollection: (run, context) => evaluateAfterCollection(deps, run, context),
+    evaluate: (context, now) => evaluateNow(deps, context, now, { trigger: 'schedule' }),
+    reportsArrived: async (now, log) => {
+      await resolveNoReportsAlert(
+        {
+          tables: deps.tables,
+          settings: deps.config.alerts,
+          notifier: notifierFor(deps, log),
+          log,
+          ...(deps.config.report.linkUrl ? { linkUrl: deps.config.report.linkUrl } : {}),
+        },
+        now,
+      );
+    },
+  };
 }

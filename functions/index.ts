@@ -18,6 +18,7 @@ import { registerConsole } from './console.js';
 import { registerDeviceDetail } from './device-detail.js';
 import { registerDevices } from './devices.js';
 import { registerFeed } from './feed.js';
+import { registerFreshnessSweep } from './freshness.js';
 import { registerHealth } from './health.js';
 import { registerIngestReport } from './ingest-report.js';
 import { registerQueueWorkers } from './queues.js';
@@ -52,10 +53,29 @@ registerIngestReport({
     );
   },
 });
-registerQueueWorkers([recomputeWorker({ ...services, options: postureOptions })], config.storage);
+const alerts = registerAlerts({ config, tables: services.tables, graph: services.mailGraph });
+registerQueueWorkers(
+  [
+    recomputeWorker({
+      ...services,
+      options: postureOptions,
+      // "No reports from agents" closes with the first report, not at the next collection.
+      afterUpload: (_deviceId, now, log) => alerts.reportsArrived(now, log),
+    }),
+  ],
+  config.storage,
+);
+
+// Staleness and the alerts, daily, whether or not a collection succeeds.
+registerFreshnessSweep({
+  tables: services.tables,
+  posture: services.posture,
+  queues: services.queues,
+  staleDays: config.posture.staleDays,
+  evaluateAlerts: (context, now) => alerts.evaluate(context, now),
+});
 
 // Collection, then the full posture recompute, then the alerts that read it.
-const alerts = registerAlerts({ config, tables: services.tables, graph: services.mailGraph });
 registerCollectInventory({
   config,
   tables: services.tables,

@@ -98,7 +98,8 @@ async function deviceResolveReason(
   return `destructiveOnly for fewer than ${destructiveDays} days (state changed since)`;
 }
 
-async function recordDigest(
+/** Records one digest: what changed, which channels took it, and short delivery errors. */
+export async function recordDigest(
   tables: TableProvider,
   now: Date,
   t: AlertTransitions,

@@ -191,6 +191,17 @@ export class AlertStore {
     return null;
   }
 
+  /**
+   * Resolves one open alert whose condition no longer holds, under its etag: the alert if this
+   * call resolved it, null if it was not open any more (another evaluator got there first).
+   */
+  async resolveOne(
+    open: StoredAlert,
+    opts: Pick<ReconcileOptions, 'now' | 'resolveReason'>,
+  ): Promise<StoredAlert | null> {
+    return this.resolve(await this.table(), open, { ...opts, renotifyDays: 0 });
+  }
+
   private async resolve(
     table: TableClient,
     open: StoredAlert,

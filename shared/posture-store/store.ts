@@ -253,14 +253,23 @@ export class PostureStore {
 
   // --- daily ----------------------------------------------------------------------------------
 
-  async writeDaily(row: DailySnapshotRow): Promise<void> {
-    const entity: TableEntity = { partitionKey: DAILY_PARTITION, rowKey: row.DateKey };
-    for (const [k, v] of Object.entries(row)) {
-      if (v === null) continue;
-      // A share is a Double even when whole (0 or 1), so typed filters on it match.
-      entity[k] = k.endsWith('Share') ? { value: String(v), type: 'Double' } : v;
+  /**
+   * Writes a day's row (a full recompute is the authority and replaces it), or with
+   * onlyIfAbsent creates it only when the day has none. True when it wrote.
+   */
+  async writeDaily(row: DailySnapshotRow, options: { onlyIfAbsent?: boolean } = {}): Promise<boolean> {
+    const table = await this.table('daily');
+    if (!options.onlyIfAbsent) {
+      await table.upsertEntity(dailyEntity(row), 'Replace');
+      return true;
     }
-    await (await this.table('daily')).upsertEntity(entity, 'Replace');
+    try {
+      await table.createEntity(dailyEntity(row));
+      return true;
+    } catch (err) {
+      if (statusOf(err) === 409) return false;
+      throw err;
+    }
   }
 
   /** Deletes daily rows older than `retentionDays` before `now`; returns how many. */
@@ -330,6 +339,17 @@ export class PostureStore {
     for await (const row of table.listEntities({ queryOptions: { filter } })) out.push(eventFromEntity(row));
     return out;
   }
+}
+
+/** The DailySummary entity of a snapshot row. */
+export function dailyEntity(row: DailySnapshotRow): TableEntity {
+  const entity: TableEntity = { partitionKey: DAILY_PARTITION, rowKey: row.DateKey };
+  for (const [k, v] of Object.entries(row)) {
+    if (v === null) continue;
+    // A share is a Double even when whole (0 or 1), so typed filters on it match.
+    entity[k] = k.endsWith('Share') ? { value: String(v), type: 'Double' } : v;
+  }
+  return entity;
 }
 
 /** yyyymmdd of a UTC day. */

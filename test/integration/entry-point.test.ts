@@ -29,6 +29,8 @@ const EXPECTED: Expected[] = [
   // Schedules = COLLECT_SCHEDULE's and REPORT_SCHEDULE's defaults.
   { name: 'collectInventory', timer: { schedule: '0 0 */6 * * *' } },
   { name: 'weeklyReport', timer: { schedule: '0 0 7 * * 1' } },
+  // Daily staleness and alerts, whether or not a collection succeeds (fixed schedule).
+  { name: 'freshnessSweep', timer: { schedule: '0 0 6 * * *' } },
   { name: 'summary', http: { route: 'summary', methods: ['GET'], authLevel: 'function' } },
   { name: 'devices', http: { route: 'devices', methods: ['GET'], authLevel: 'function' } },
   { name: 'odata', http: { route: 'odata/{*path}', methods: ['GET'], authLevel: 'function' } },
