@@ -163,8 +163,9 @@ async function checkODataCollection(req: ShellRequest, setName: string): Promise
   }
   if (top) expect(rows.length).toBe(Math.min(Number(top), expected.length));
   else if (!body['@odata.nextLink']) expect(rows.length).toBe(expected.length);
-  // A documented example shows something on the demo fleet.
-  expect(rows.length, `${req.source} answers no rows on the demo`).toBeGreaterThan(0);
+  // A documented example shows something on the demo fleet (no open alert is a healthy answer).
+  if (setName !== 'Alerts')
+    expect(rows.length, `${req.source} answers no rows on the demo`).toBeGreaterThan(0);
 }
 
 async function checkRequest(req: ShellRequest): Promise<void> {
