@@ -1,13 +1,14 @@
 /** Numbers, dates and labels as the console shows them. Pure; UTC, en-US digits, no locale surprises. */
+import { formatShare } from '../posture/shares.js';
 import { type Html, html } from './html.js';
 
 export function count(n: number | null | undefined): string {
   return typeof n === 'number' && Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '–';
 }
 
-/** A share 0..1 as a percentage with one decimal ("62.5 %"); – when unknown. */
+/** A share 0..1 as people read it everywhere (shares.ts: "62.5 %"); – when unknown. */
 export function percent(share: number | null | undefined): string {
-  return typeof share === 'number' && Number.isFinite(share) ? `${(share * 100).toFixed(1)} %` : '–';
+  return typeof share === 'number' && Number.isFinite(share) ? formatShare(share) : '–';
 }
 
 /** "2026-05-04 07:00 UTC" with a machine-readable <time>. */

@@ -35,7 +35,7 @@ p.lead{color:var(--muted);margin:0 0 1.25rem}
 .crumbs{font-size:.9rem;margin:0 0 .25rem;color:var(--muted)}
 .crumbs a{color:var(--brand)}
 section.card{background:var(--surface);border:1px solid var(--line);border-radius:6px;padding:1rem 1.25rem;margin:0 0 1.25rem}
-.grid{display:grid;gap:1.25rem;grid-template-columns:repeat(auto-fit,minmax(15rem,1fr));margin:0 0 1.25rem}
+.grid{display:grid;gap:1rem;grid-template-columns:repeat(auto-fit,minmax(12.5rem,1fr));margin:0 0 1.25rem}
 .grid section.card{margin:0}
 .kpi .value{font-size:2rem;font-weight:600;line-height:1.1}
 .kpi .label{font-weight:600}
@@ -62,7 +62,7 @@ svg.bar{display:block;width:100%;height:.75rem;border-radius:3px;background:var(
 .legend{margin:.25rem 0 0;color:var(--muted);font-size:.9rem}.legend-item{margin-right:1.25rem}
 .sw-line{background:#0f6cbd}.sw-line2{background:#107c10}
 .legend-swatch{display:inline-block;width:.7rem;height:.7rem;border-radius:2px;margin-right:.4rem;vertical-align:-.05rem}
-.muted{color:var(--muted)}
+.muted{color:var(--muted)}.nowrap{white-space:nowrap}
 .mono{font-family:Consolas,"Cascadia Mono","Courier New",monospace;font-size:.88em;word-break:break-all}
 form.filters{display:flex;flex-wrap:wrap;gap:.75rem 1rem;align-items:flex-end;margin:0 0 1rem}
 form.filters label{display:flex;flex-direction:column;font-size:.85rem;font-weight:600;gap:.2rem}

@@ -151,12 +151,11 @@ ${select('compliance', 'Compliance', q.compliance, compliance)}
   const view = p.result.view;
   const rows = view.devices.map(
     (d) => html`<tr>
-<th scope="row"><a href="${consoleUrl(`/devices/${encodeURIComponent(d.deviceKey)}`)}">${d.deviceName ?? d.deviceKey}</a></th>
+<th scope="row" class="nowrap"><a href="${consoleUrl(`/devices/${encodeURIComponent(d.deviceKey)}`)}">${d.deviceName ?? d.deviceKey}</a></th>
 <td>${d.userPrincipalName ?? html`<span class="muted">none</span>`}</td>
 <td>${postureBadge(d.posture)}</td>
 <td>${d.primaryReason ? html`<span class="mono">${d.primaryReason}</span>` : html`<span class="muted">–</span>`}</td>
 <td>${d.complianceState ?? '–'}</td>
-<td>${d.joinType ?? '–'}</td>
 <td class="num">${d.osBuild ?? '–'}</td>
 <td>${dateTime(d.lastReportAt)}</td>
 <td class="num">${d.daysDestructiveOnly ?? '–'}</td>
@@ -165,8 +164,8 @@ ${select('compliance', 'Compliance', q.compliance, compliance)}
   const pageNo = q.page;
   const prevToken = q.trail.length > 0 ? q.trail[q.trail.length - 1] : undefined;
   const pager = html`<nav class="pager" aria-label="Pages">
-<span>Page ${pageNo} · ${count(view.pageCount)} devices on this page${
-    view.total !== null ? ` of ${count(view.total)}` : ''
+<span>Page ${pageNo}: ${count(view.pageCount)} ${view.pageCount === 1 ? 'device' : 'devices'}${
+    view.total !== null ? ` of ${count(view.total)} in all` : ''
   }</span>
 ${q.continuation ? html`<a href="${listHref(p.base, q, undefined, [], 1)}">First page</a>` : ''}
 ${
@@ -177,7 +176,7 @@ ${
 ${
   view.continuation
     ? html`<a href="${listHref(p.base, q, view.continuation, [...q.trail, q.continuation ?? ''], pageNo + 1)}" rel="next">Next page</a>`
-    : html`<span class="muted">Last page</span>`
+    : html`<span class="muted">(last page)</span>`
 }
 </nav>`;
   const table =
@@ -185,7 +184,7 @@ ${
       ? html`<p>No device matches${q.search ? html` “${q.search}”` : ''} on this page${view.continuation ? ': the search continues on the next page' : ''}.</p>`
       : html`<div class="table-wrap"><table>
 <caption class="visually-hidden">${title}, page ${pageNo}</caption>
-<thead><tr><th scope="col">Device</th><th scope="col">Primary user</th><th scope="col">Posture</th><th scope="col">Primary reason</th><th scope="col">Compliance</th><th scope="col">Join type</th><th scope="col" class="num">OS build</th><th scope="col">Last report</th><th scope="col" class="num">Days destructive only</th></tr></thead>
+<thead><tr><th scope="col">Device</th><th scope="col">Primary user</th><th scope="col">Posture</th><th scope="col">Primary reason</th><th scope="col">Compliance</th><th scope="col" class="num">OS build</th><th scope="col">Last report</th><th scope="col" class="num">Days destructive only</th></tr></thead>
 <tbody>${rows}</tbody></table></div>`;
   return {
     title,

@@ -101,7 +101,7 @@ ${bar}
 <tbody>${order.map(
     (
       p,
-    ) => html`<tr><th scope="row"><span class="legend-swatch s-${p}" aria-hidden="true"></span>${POSTURE_LABEL[p] ?? p}</th>
+    ) => html`<tr data-posture="${p}"><th scope="row"><span class="legend-swatch s-${p}" aria-hidden="true"></span>${POSTURE_LABEL[p] ?? p}</th>
 <td class="num">${count(s.byPosture[p] ?? 0)}</td><td class="num">${
       inShareDenominator(p as Posture)
         ? percent(denominator > 0 ? (s.byPosture[p] ?? 0) / denominator : null)
