@@ -31,8 +31,8 @@ param tablePrefix string = 'rr'
 @description('TRUST_MODE: certificate-only skips the Entra device check (pilot only; reports flagged unverified).')
 param trustMode string = 'graph'
 
-@description('GRAPH_BASE_URL: Microsoft Graph origin (national clouds differ).')
-param graphBaseUrl string = 'https://graph.microsoft.com'
+@description('GRAPH_BASE_URL: Microsoft Graph origin of the tenant\'s cloud; the token scope and authority follow it. Default: the Graph of the cloud you deploy to (environment().graph: graph.microsoft.com, graph.microsoft.us, microsoftgraph.chinacloudapi.cn). US Government DoD (L5) tenants set https://dod-graph.microsoft.us.')
+param graphBaseUrl string = environment().graph
 
 @description('GRAPH_MAX_CONCURRENCY: Graph requests in flight.')
 param graphMaxConcurrency int = 8

@@ -73,6 +73,7 @@ const USER_PROPERTIES = [
   'userPrincipalName',
   'accountEnabled',
   'userType',
+  'onPremisesSecurityIdentifier',
 ] as const;
 
 const GROUP_PROPERTIES = [
@@ -123,6 +124,7 @@ function userView(u: User): Record<string, unknown> {
     surname: null,
     userPrincipalName: u.userPrincipalName,
     accountEnabled: u.accountEnabled,
+    onPremisesSecurityIdentifier: u.onPremisesSecurityIdentifier ?? null,
     userType: u.userType,
   };
 }

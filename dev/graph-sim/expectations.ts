@@ -96,6 +96,11 @@ export function expectedCollectionRequests(
     add('GET /v1.0/groups/{id}/transitiveMembers/microsoft.graph.device', pagesFor(devices, dirTop));
     add('GET /v1.0/groups/{id}/transitiveMembers/microsoft.graph.user', pagesFor(users, dirTop));
   }
+  // Entra Windows devices ($filter operatingSystem eq 'Windows', $top=999): accountEnabled, trustType.
+  add(
+    'GET /v1.0/devices',
+    pagesFor(tenant.devices.filter((d) => /^windows/i.test(d.operatingSystem ?? '')).length, dirTop),
+  );
   add('GET /v1.0/servicePrincipals', 2);
   add('GET /v1.0/organization', 1);
   if (options.remediationScriptId) {

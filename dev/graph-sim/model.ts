@@ -41,6 +41,8 @@ export interface User {
   mail: string | null;
   accountEnabled: boolean;
   userType: 'Member' | 'Guest';
+  /** The AD SID of a user synced from on-premises AD (hybrid); null for cloud users. */
+  onPremisesSecurityIdentifier: string | null;
 }
 
 /** Entra `device`: `id` is the directory object id, `deviceId` the registration id (alternate key). */

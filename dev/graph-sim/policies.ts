@@ -69,8 +69,12 @@ export type OmaForm =
   | 'device'
   /** ./User/Vendor/MSFT/PassportForWork/<tenant>/Policies/EnablePinRecovery. */
   | 'user'
-  /** The PIN reset doc's variant ./Vendor/MSFT/Policy/PassportForWork/<tenant>/... (to be flagged). */
-  | 'doc';
+  /** The PIN reset doc's variant ./Vendor/MSFT/Policy/PassportForWork/<tenant>/... (non-canonical). */
+  | 'doc'
+  /** ./Vendor/MSFT/PassportForWork/<tenant>/... without ./Device (device scope by default). */
+  | 'noScope'
+  /** The CSP URI with the tenant id in braces. */
+  | 'braces';
 
 export function pinRecoveryOmaUri(form: OmaForm, tenantId: string): string {
   switch (form) {
@@ -80,6 +84,10 @@ export function pinRecoveryOmaUri(form: OmaForm, tenantId: string): string {
       return `./User/Vendor/MSFT/PassportForWork/${tenantId}/Policies/EnablePinRecovery`;
     case 'doc':
       return `./Vendor/MSFT/Policy/PassportForWork/${tenantId}/Policies/EnablePinRecovery`;
+    case 'noScope':
+      return `./Vendor/MSFT/PassportForWork/${tenantId}/Policies/EnablePinRecovery`;
+    case 'braces':
+      return `./Device/Vendor/MSFT/PassportForWork/{${tenantId}}/Policies/EnablePinRecovery`;
   }
 }
 
@@ -112,12 +120,13 @@ export function omaSetting(
   }
 }
 
-export function pinRecoveryIntentSetting(id: string, enabled: boolean): IntentSetting {
+/** null: the template leaves the setting "Not configured", which Intune returns as valueJson "null". */
+export function pinRecoveryIntentSetting(id: string, enabled: boolean | null): IntentSetting {
   return {
     '@odata.type': '#microsoft.graph.deviceManagementBooleanSettingInstance',
     id,
     definitionId: PIN_RECOVERY_INTENT_DEFINITION_ID,
-    valueJson: enabled ? 'true' : 'false',
+    valueJson: JSON.stringify(enabled),
     value: enabled,
   };
 }

@@ -298,6 +298,7 @@ export class StreamingTenant implements SimTenant {
       mail: upn,
       accountEnabled: true,
       userType: 'Member',
+      onPremisesSecurityIdentifier: null,
     };
   }
 

@@ -242,6 +242,7 @@ export class Tenant implements SimTenant {
       mail: partial.mail === undefined ? upn : partial.mail,
       accountEnabled: partial.accountEnabled ?? true,
       userType: partial.userType ?? 'Member',
+      onPremisesSecurityIdentifier: partial.onPremisesSecurityIdentifier ?? null,
     };
     this.users.push(user);
     this.usersById.set(id, user);
@@ -572,11 +573,13 @@ export class TenantBuilder {
     this.tenant = new Tenant(options);
   }
 
-  user(name: string, opts: { upn?: string; displayName?: string } = {}): this {
+  /** `onPremisesSid`: a user synced from AD (hybrid), with that SID. */
+  user(name: string, opts: { upn?: string; displayName?: string; onPremisesSid?: string } = {}): this {
     this.entities.push(() => {
       const u = this.tenant.addUser({
         userPrincipalName: opts.upn ?? `${name}@${this.tenant.domain}`,
         displayName: opts.displayName ?? name,
+        onPremisesSecurityIdentifier: opts.onPremisesSid ?? null,
       });
       this.tenant.nameObject(name, u.id);
     });
@@ -704,7 +707,7 @@ export class TenantBuilder {
     return this;
   }
 
-  intent(name: string, opts: { pinRecoveryEnabled: boolean; assignments?: AssignmentRef[] }): this {
+  intent(name: string, opts: { pinRecoveryEnabled: boolean | null; assignments?: AssignmentRef[] }): this {
     this.links.push(() => {
       const t = this.tenant;
       const i = t.addIntent(makeIntent(t, name, opts.pinRecoveryEnabled, this.assignments(opts.assignments)));
@@ -840,7 +843,7 @@ export function identityProtectionProperties(pinRecoveryEnabled: boolean): Recor
 export function makeIntent(
   t: Tenant,
   displayName: string,
-  pinRecoveryEnabled: boolean,
+  pinRecoveryEnabled: boolean | null,
   assignments: Assignment[],
 ): Intent {
   return {

@@ -5,7 +5,7 @@
  * no null, and Replace writes drop a column that became null.
  */
 import type { TableEntity } from '@azure/data-tables';
-import type { ManagedDeviceRecord, TenantReadiness } from '../posture/inputs.js';
+import type { EntraDeviceRecord, ManagedDeviceRecord, TenantReadiness } from '../posture/inputs.js';
 import { keyPart } from '../storage/keys.js';
 import { json, MAX_JSON_CHARS, put, type Row, text } from '../storage/row-values.js';
 import type {
@@ -34,7 +34,8 @@ function removedAt(row: Row): string | null {
 
 // --- Devices ----------------------------------------------------------------------------
 
-export function deviceEntity(d: ManagedDeviceRecord): TableEntity {
+/** An Intune device row, with its Entra device's facts when the devices list had it. */
+export function deviceEntity(d: ManagedDeviceRecord, entra: EntraDeviceRecord | null = null): TableEntity {
   const row: Row = {};
   put(row, 'ManagedDeviceId', d.id);
   put(row, 'DeviceName', d.deviceName);
@@ -51,7 +52,13 @@ export function deviceEntity(d: ManagedDeviceRecord): TableEntity {
   put(row, 'Manufacturer', d.manufacturer);
   put(row, 'Model', d.model);
   put(row, 'SerialNumber', d.serialNumber);
+  put(row, 'SkuFamily', d.skuFamily);
   putJson(row, 'UsersLoggedOn', d.usersLoggedOn);
+  if (entra) {
+    put(row, 'EntraObjectId', entra.objectId);
+    put(row, 'EntraAccountEnabled', entra.accountEnabled);
+    put(row, 'EntraTrustType', entra.trustType);
+  }
   return { partitionKey: devicePartition(d.id), rowKey: keyPart(d.id), ...row };
 }
 
@@ -59,6 +66,8 @@ export interface StoredDevice extends ManagedDeviceRecord {
   /** The device left Intune (kept, never dropped). */
   removed: boolean;
   removedAt: string | null;
+  /** Its Entra device (from the devices list), null when the list did not have it. */
+  entra: Omit<EntraDeviceRecord, 'deviceId'> | null;
 }
 
 export function deviceFromEntity(row: Row): StoredDevice {
@@ -78,9 +87,17 @@ export function deviceFromEntity(row: Row): StoredDevice {
     manufacturer: text(row, 'Manufacturer'),
     model: text(row, 'Model'),
     serialNumber: text(row, 'SerialNumber'),
+    skuFamily: text(row, 'SkuFamily'),
     usersLoggedOn: json(row, 'UsersLoggedOn', []),
     removed: row.Removed === true,
     removedAt: removedAt(row),
+    entra: text(row, 'EntraObjectId')
+      ? {
+          objectId: text(row, 'EntraObjectId') as string,
+          accountEnabled: typeof row.EntraAccountEnabled === 'boolean' ? row.EntraAccountEnabled : null,
+          trustType: text(row, 'EntraTrustType'),
+        }
+      : null,
   };
 }
 

@@ -7,6 +7,8 @@
 
 export interface TenantShape {
   windowsManagedDevices: number;
+  /** Windows devices in Entra (the devices list); default: windowsManagedDevices. */
+  windowsEntraDevices?: number;
   /** Whether GRAPH_TENANT_ID is set (otherwise one /organization read). */
   tenantIdKnown: boolean;
   configurationPolicies: number;
@@ -28,6 +30,8 @@ export interface PageLimits {
   intents: number;
   /** transitiveMembers with $top=999. */
   members: number;
+  /** /devices with $top=999. */
+  entraDevices: number;
   batch: number;
 }
 
@@ -37,6 +41,7 @@ export const GRAPH_PAGE_LIMITS: PageLimits = {
   deviceConfigurations: 100,
   intents: 100,
   members: 999,
+  entraDevices: 999,
   batch: 20,
 };
 
@@ -55,6 +60,7 @@ export function minimumGraphRequests(
 ): { total: number; byStage: Record<string, number> } {
   const byStage: Record<string, number> = {
     managedDevices: pages(s.windowsManagedDevices, limits.managedDevices),
+    entraDevices: pages(s.windowsEntraDevices ?? s.windowsManagedDevices, limits.entraDevices),
     organization: s.tenantIdKnown ? 0 : 1,
     configurationPolicies: pages(s.configurationPolicies, limits.configurationPolicies),
     policySettings: batched(s.windowsPolicySettings, limits.configurationPolicies, limits.batch),

@@ -15,6 +15,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { TableClient, TableEntity } from '@azure/data-tables';
 import type { Config } from '../config.js';
+import { collectEntraDevices } from '../graph/collectors/entra-devices.js';
 import {
   assignedGroupIds,
   type CollectedMembership,
@@ -24,7 +25,12 @@ import { collectManagedDevices } from '../graph/collectors/managed-devices.js';
 import { collectPinRecoveryPolicies } from '../graph/collectors/policies.js';
 import { collectTenantReadiness, resolveTenantId } from '../graph/collectors/tenant.js';
 import { type GraphPort, GraphRequestError } from '../graph/port.js';
-import type { ManagedDeviceRecord, TenantReadiness } from '../posture/inputs.js';
+import type {
+  EntraDeviceRecord,
+  ManagedDeviceRecord,
+  ReportedUserRef,
+  TenantReadiness,
+} from '../posture/inputs.js';
 import { collectRemediationReports } from '../remediation/collect.js';
 import { type SyncResult, syncEntities } from '../storage/entity-sync.js';
 import { acquireLease, type Lease } from '../storage/lease.js';
@@ -32,7 +38,7 @@ import { TableReportStore } from '../storage/report-store.js';
 import type { TableProvider } from '../storage/tables.js';
 import type { PinRecoveryPolicy } from '../targeting/types.js';
 import { policyEntity, tenantEntity } from './entities.js';
-import { deviceEntities, graphDelta, targetingEntities } from './plan.js';
+import { deviceEntities, graphDelta, reportedUsersByDevice, targetingEntities } from './plan.js';
 import {
   type RunError,
   type RunSummary,
@@ -195,6 +201,13 @@ async function collectAndStore(ctx: RunContext): Promise<void> {
 
   // Graph reads. Devices (sequential paging, the long pole) run beside the policy chain.
   const devicesP = attempt(ctx, 'devices', collectManagedDevices(graph));
+  const entraP = attempt(ctx, 'entraDevices', collectEntraDevices(graph));
+  // Who reports from each device: user-scope targeting reaches a device through them too.
+  const reportedP = attempt(
+    ctx,
+    'reportedUsers',
+    reportedUsersByDevice(new TableReportStore(deps.tables).listLatest()),
+  );
   const readinessP = collectTenantReadiness(graph);
   const tenantId = await attempt(
     ctx,
@@ -212,7 +225,7 @@ async function collectAndStore(ctx: RunContext): Promise<void> {
       summary.groups = membership ? groupIds.length : 0;
     }
   }
-  const [devices, readiness] = await Promise.all([devicesP, readinessP]);
+  const [devices, readiness, entra, reported] = await Promise.all([devicesP, readinessP, entraP, reportedP]);
   await renew(ctx);
 
   // Writes: each table only from complete inputs.
@@ -221,7 +234,10 @@ async function collectAndStore(ctx: RunContext): Promise<void> {
     await store(ctx, COLLECTION_TABLES.policies, policies.map(policyEntity));
   }
   if (tenantId) await storeReadiness(ctx, tenantId, readiness);
-  if (devices) await storeDevices(ctx, devices, policies, membership);
+  if (devices) {
+    const entraByDeviceId = new Map((entra ?? []).map((e) => [e.deviceId, e]));
+    await storeDevices(ctx, devices, policies, membership, { entraByDeviceId, reportedUsers: reported });
+  }
   await collectRemediation(ctx);
 }
 
@@ -272,14 +288,23 @@ async function storeDevices(
   devices: ManagedDeviceRecord[],
   policies: PinRecoveryPolicy[] | null,
   membership: CollectedMembership | null,
+  context: {
+    entraByDeviceId: Map<string, EntraDeviceRecord>;
+    reportedUsers: Map<string, ReportedUserRef[]> | null;
+  },
 ): Promise<void> {
   const { summary } = ctx;
   summary.devices = devices.length;
   // The listing is complete here (a failed listing gives null), so absent devices did leave Intune.
-  const d = await store(ctx, COLLECTION_TABLES.devices, deviceEntities(devices));
+  // A failed Entra listing fails the run (no recompute follows); the rows lack Entra facts until the next.
+  const d = await store(ctx, COLLECTION_TABLES.devices, deviceEntities(devices, context.entraByDeviceId));
   summary.removedDevices = d.removed;
-  if (!policies || !membership) return; // targeting from partial inputs would be wrong, not stale
-  const t = targetingEntities(devices, policies, membership);
+  // Targeting from partial inputs would be wrong, not stale.
+  if (!policies || !membership || !context.reportedUsers) return;
+  const t = targetingEntities(devices, policies, membership, {
+    entraByDeviceId: context.entraByDeviceId,
+    reportedUsers: context.reportedUsers,
+  });
   ctx.log('info', 'collection_targeting', { runId: summary.runId, ...t.byResult });
   await store(ctx, COLLECTION_TABLES.targeting, t.entities);
 }

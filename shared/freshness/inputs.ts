@@ -65,6 +65,8 @@ export function engineInput(
     deviceId: s.deviceId,
     removed: s.device?.removed === true,
     reportedDevice: s.reported,
+    deviceEnabled: s.device?.entra?.accountEnabled ?? null,
+    entraTrustType: s.device?.entra?.trustType ?? null,
     targeting: s.targeting && !s.targeting.removed ? s.targeting : null,
     policies,
     tenant: tenant?.readiness ?? null,

@@ -14,6 +14,7 @@ import {
 import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials/index.js';
 import type { GraphSettings } from '../config.js';
 import { type BatchResponseItem, runBatch } from './batch.js';
+import { graphCloudFor } from './cloud.js';
 import { endpointLabel } from './endpoint-label.js';
 import { toGraphRequestError } from './errors.js';
 import { createLimiter } from './limiter.js';
@@ -30,9 +31,6 @@ import { type GraphLog, ResilienceMiddleware } from './resilience.js';
 import { type BackoffSettings, DEFAULT_BACKOFF } from './retry-policy.js';
 
 export type { GraphLog } from './resilience.js';
-
-/** App-only Graph scope; the same for the simulator, whose host is not graph.microsoft.com. */
-export const GRAPH_SCOPES = ['https://graph.microsoft.com/.default'];
 
 /** Guard rail against a service that never stops handing out nextLinks. */
 export const DEFAULT_MAX_PAGES = 10_000;
@@ -60,6 +58,9 @@ export function credentialKind(settings: GraphSettings, given?: TokenCredential)
 }
 
 function credentialFor(settings: GraphSettings, kind: CredentialKind): TokenCredential {
+  // Sign in against the Graph origin's own cloud (US Government, China): a token from another
+  // cloud's authority is refused there.
+  const { authorityHost } = graphCloudFor(settings.baseUrl);
   const need = (v: string | undefined, name: string): string => {
     if (!v) throw new Error(`${name} is required for the ${kind} Graph credential`);
     return v;
@@ -70,17 +71,19 @@ function credentialFor(settings: GraphSettings, kind: CredentialKind): TokenCred
         need(settings.tenantId, 'GRAPH_TENANT_ID'),
         need(settings.clientId, 'GRAPH_CLIENT_ID'),
         need(settings.clientSecret, 'GRAPH_CLIENT_SECRET'),
+        { authorityHost },
       );
     case 'clientCertificate':
       return new ClientCertificateCredential(
         need(settings.tenantId, 'GRAPH_TENANT_ID'),
         need(settings.clientId, 'GRAPH_CLIENT_ID'),
         need(settings.clientCertificatePath, 'GRAPH_CLIENT_CERTIFICATE_PATH'),
+        { authorityHost },
       );
     default:
       // Managed identity in Azure (user-assigned when a client id is set), developer logins locally.
       return new DefaultAzureCredential(
-        settings.clientId ? { managedIdentityClientId: settings.clientId } : {},
+        settings.clientId ? { managedIdentityClientId: settings.clientId, authorityHost } : { authorityHost },
       );
   }
 }
@@ -92,7 +95,12 @@ function authProviderFor(settings: GraphSettings, given?: TokenCredential): Auth
     return { getAccessToken: async () => token };
   }
   const credential = given ?? credentialFor(settings, kind);
-  return new TokenCredentialAuthenticationProvider(credential, { scopes: GRAPH_SCOPES });
+  return new TokenCredentialAuthenticationProvider(credential, { scopes: graphScopesFor(settings.baseUrl) });
+}
+
+/** The `.default` scope a token for this Graph origin must carry. */
+export function graphScopesFor(baseUrl: string): string[] {
+  return [graphCloudFor(baseUrl).scope];
 }
 
 const sleepReal = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -89,3 +89,23 @@ export interface LatestUserState {
    */
   evidence?: UserEvidence;
 }
+
+// --- Entra device ------------------------------------------------------------------------------
+
+/** The Entra device object as the devices list returns it (v1.0 `GET /devices`). */
+export interface EntraDeviceRecord {
+  /** Directory object id (device.id): what group membership carries. */
+  objectId: string;
+  /** Registration id (device.deviceId) = managedDevice.azureADDeviceId = dsregcmd DeviceId. */
+  deviceId: string;
+  accountEnabled: boolean | null;
+  /** AzureAd (joined), ServerAd (hybrid joined), Workplace (registered). */
+  trustType: string | null;
+}
+
+/** A user who reported from a device: how the report names them (no Entra object id). */
+export interface ReportedUserRef {
+  userKey: string;
+  sid: string | null;
+  upn: string | null;
+}

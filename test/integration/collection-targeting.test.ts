@@ -9,7 +9,10 @@ import { type Tenant, TenantBuilder } from '../../dev/graph-sim/tenant.js';
 import { ensureDevCa } from '../../dev/tls.js';
 import { CollectionStore, type RunSummary, runCollection } from '../../shared/collection/index.js';
 import { createGraphPort } from '../../shared/graph/client.js';
+import type { AcceptedReport } from '../../shared/reports/model.js';
+import { TableReportStore } from '../../shared/storage/report-store.js';
 import { createTableProvider } from '../../shared/storage/tables.js';
+import { entraSidOf } from '../../shared/targeting/users.js';
 import { testCaDir, testConfig } from '../support/env.js';
 
 const OTHER_TENANT = '0f0f0f0f-1111-4222-8333-444444444444';
@@ -50,6 +53,48 @@ function managed(tenant: Tenant, name: string) {
 
 const policyId = (tenant: Tenant, name: string) => tenant.idOf(name).toLowerCase();
 
+let reportSeq = 0;
+/** A stored report naming its users only as a report does: SID and UPN, never an object id. */
+function acceptedReport(
+  deviceId: string,
+  users: { sid: string | null; upn: string | null }[],
+): AcceptedReport {
+  reportSeq++;
+  const at = new Date().toISOString();
+  return {
+    reportId: `r-${reportSeq}`,
+    deviceId,
+    receivedAt: at,
+    collectedAt: at,
+    source: 'agent',
+    trust: 'verified',
+    agentVersion: 'test',
+    agentMode: null,
+    intuneDeviceId: null,
+    device: {
+      joinType: 'entraJoined',
+      deviceId,
+      tenantId: null,
+      tenantName: null,
+      deviceName: null,
+      osVersion: null,
+      warnings: [],
+    },
+    users: users.map((u, i) => ({
+      userKey: (u.sid ?? u.upn ?? `u${i}`).toLowerCase(),
+      upn: u.upn,
+      sid: u.sid,
+      canReset: 'DestructiveOnly',
+      canResetRaw: 'DestructiveOnly',
+      ngcSet: true,
+      ngcKeyId: 'fa0db076-a5d7-4844-82d8-50a2fb42ec7b',
+      notUserContext: false,
+      warnings: [],
+    })),
+    rawBody: '{}',
+  };
+}
+
 describe('stored targeting per scenario', () => {
   it('device-group include enables the member device only', async () => {
     const { tenant, store } = await collect(
@@ -86,6 +131,75 @@ describe('stored targeting per scenario', () => {
     expect(anns.userIds).toEqual([tenant.user('ann')?.id]);
     expect((await targetingOf(tenant, store, 'shared')).result).toBe('enabled');
     expect((await targetingOf(tenant, store, 'bobs')).result).toBe('notConfigured');
+  });
+
+  it('user-group include also reaches a device through users who only report from it (no call per device)', async () => {
+    const builder = new TenantBuilder({ seed: 'c-reporters' })
+      .user('owner')
+      .user('ann')
+      .user('carl', { onPremisesSid: 'S-1-5-21-1004336348-1177238915-682003330-1105' })
+      .user('dora')
+      // Intune's list returns usersLoggedOn empty: only the primary user is known to Intune.
+      .device('annUses', { user: 'owner' })
+      .device('carlUses', { user: 'owner' })
+      .device('doraUses', { user: 'owner' })
+      .device('nobodyElse', { user: 'owner' })
+      .group('users', ['ann', 'carl', 'dora'])
+      .settingsCatalogPolicy('P', { pinRecovery: { device: true }, assignments: [{ include: 'users' }] });
+    const tenant = builder.build();
+    const config = testConfig({});
+    const tables = createTableProvider(config.storage);
+    const reports = new TableReportStore(tables);
+    const reportFrom = async (device: string, users: { sid: string | null; upn: string | null }[]) => {
+      const deviceId = tenant.entraDevice(device)?.deviceId.toLowerCase() as string;
+      await reports.project(acceptedReport(deviceId, users));
+    };
+    // ann: a cloud user, named by her Entra SID (S-1-12-1-…, the object id's bytes).
+    await reportFrom('annUses', [{ sid: entraSidOf(tenant.user('ann')?.id as string), upn: null }]);
+    // carl: synced from AD, named by his AD SID (onPremisesSecurityIdentifier).
+    await reportFrom('carlUses', [{ sid: 'S-1-5-21-1004336348-1177238915-682003330-1105', upn: null }]);
+    // dora: no SID in the report, only her UPN.
+    await reportFrom('doraUses', [{ sid: null, upn: tenant.user('dora')?.userPrincipalName ?? null }]);
+    sim = await startGraphSimulator({ tenant, ca: await ensureDevCa(testCaDir()) });
+    const graphConfig = testConfig({ GRAPH_BASE_URL: sim.baseUrl, GRAPH_ACCESS_TOKEN: sim.token });
+    const summary = await runCollection({
+      config: { ...graphConfig, storage: config.storage },
+      tables,
+      graph: createGraphPort(graphConfig.graph),
+    });
+    expect(summary.errors).toEqual([]);
+    const store = new CollectionStore(tables);
+    for (const [name, user] of [
+      ['annUses', 'ann'],
+      ['carlUses', 'carl'],
+      ['doraUses', 'dora'],
+    ] as const) {
+      const t = await targetingOf(tenant, store, name);
+      expect(t.result, name).toBe('enabled');
+      expect(t.userIds, name).toContain(tenant.user(user)?.id);
+    }
+    expect((await targetingOf(tenant, store, 'nobodyElse')).result).toBe('notConfigured');
+    // Members were listed once per group; no per-device or per-user lookups.
+    expect(
+      Object.keys(summary.graphRequestsByEndpoint).filter((l) => /users|managedDevices\/\{id\}/.test(l)),
+    ).toEqual([]);
+  });
+
+  it('stores the Entra device state from the devices list: a disabled device, and the trust type', async () => {
+    const { tenant, store } = await collect(
+      new TenantBuilder({ seed: 'c-entra' })
+        .device('on')
+        .device('off', { accountEnabled: false })
+        .device('hybrid', { joinType: 'hybridAzureADJoined' }),
+    );
+    const byName = new Map((await store.listDevices()).map((d) => [d.deviceName, d]));
+    expect(byName.get('off')?.entra).toEqual({
+      objectId: tenant.entraDevice('off')?.id.toLowerCase(),
+      accountEnabled: false,
+      trustType: 'AzureAd',
+    });
+    expect(byName.get('on')?.entra?.accountEnabled).toBe(true);
+    expect(byName.get('hybrid')?.entra?.trustType).toBe('ServerAd');
   });
 
   it('nested groups are expanded transitively', async () => {

@@ -42,6 +42,7 @@ beforeAll(async () => {
     .device('pcD', { user: 'alice' })
     .device('pcE', { user: 'carol' })
     .device('pcF', { user: 'carol', loggedOn: ['bob'] })
+    .device('pcG', { user: 'carol' })
     .device('phone', { user: 'alice', operatingSystem: 'iOS' })
     .group('pilot', ['pcA', 'pcB'])
     .group('excluded', ['pcB'])
@@ -49,6 +50,7 @@ beforeAll(async () => {
     .group('legacy', ['pcC'])
     .group('filtered', ['pcD'])
     .group('docgroup', ['pcF'])
+    .group('noscope', ['pcG'])
     .settingsCatalogPolicy('WHfB pilot', {
       pinRecovery: { device: true },
       extraSettings: 2,
@@ -74,6 +76,12 @@ beforeAll(async () => {
     })
     .identityProtectionPolicy('Legacy IP', { pinRecoveryEnabled: true, assignments: [{ include: 'legacy' }] })
     .intent('Legacy intent', { pinRecoveryEnabled: false, assignments: [{ include: 'legacy' }] })
+    // Not configured in the template: Intune returns valueJson "null".
+    .intent('Legacy intent unset', { pinRecoveryEnabled: null, assignments: [{ include: 'legacy' }] })
+    .customOmaPolicy('OMA no scope', {
+      settings: [{ form: 'noScope', enabled: true }],
+      assignments: [{ include: 'noscope' }],
+    })
     .build();
   sim = await startGraphSimulator({ tenant, ca: await ensureDevCa(testCaDir()) });
 });
@@ -97,7 +105,15 @@ const byName = (ps: PinRecoveryPolicy[], name: string) => ps.filter((p) => p.nam
 describe('collection', () => {
   it('collects Windows managed devices only, with users and Entra device ids', async () => {
     const { devices } = await collectAll();
-    expect(devices.map((d) => d.deviceName).sort()).toEqual(['pcA', 'pcB', 'pcC', 'pcD', 'pcE', 'pcF']);
+    expect(devices.map((d) => d.deviceName).sort()).toEqual([
+      'pcA',
+      'pcB',
+      'pcC',
+      'pcD',
+      'pcE',
+      'pcF',
+      'pcG',
+    ]);
     const pcF = devices.find((d) => d.deviceName === 'pcF') as ManagedDeviceRecord;
     expect(pcF.azureADDeviceId).toBe(tenant.entraDevice('pcF')?.deviceId.toLowerCase());
     expect(pcF.userId).toBe(tenant.user('carol')?.id);
@@ -113,6 +129,7 @@ describe('collection', () => {
         'Legacy IP',
         'Legacy intent',
         'OMA doc form',
+        'OMA no scope',
         'OMA other tenant',
         'WHfB pilot',
       ].sort(),
@@ -142,9 +159,21 @@ describe('collection', () => {
         issues: expect.arrayContaining(['POLICY_BAD_OMA_URI', 'OMA_URI_OTHER_TENANT']),
       },
     ]);
+    // The PIN reset page's own form and a URI without ./Device are non-canonical, not wrong.
     expect(byName(policies, 'OMA doc form')).toMatchObject([
-      { kind: 'omaUri', value: true, issues: expect.arrayContaining(['OMA_URI_DOC_FORM']) },
+      { kind: 'omaUri', value: true, effective: true, issues: ['OMA_URI_NONCANONICAL', 'OMA_URI_DOC_FORM'] },
     ]);
+    expect(byName(policies, 'OMA no scope')).toMatchObject([
+      {
+        kind: 'omaUri',
+        scope: 'device',
+        value: true,
+        effective: true,
+        issues: ['OMA_URI_NONCANONICAL', 'OMA_URI_NO_SCOPE'],
+      },
+    ]);
+    // A template that leaves the setting unset is no PIN recovery policy at all.
+    expect(byName(policies, 'Legacy intent unset')).toEqual([]);
     expect(byName(policies, 'Legacy IP')).toMatchObject([{ kind: 'identityProtection', value: true }]);
     expect(byName(policies, 'Legacy intent')).toMatchObject([{ kind: 'intent', value: false }]);
   });
@@ -167,6 +196,8 @@ describe('collection', () => {
       pcE: { result: 'notConfigured', decidedBy: [] },
       // bob is logged on to pcF: his user-scope false beats the device-scope doc-form true.
       pcF: { result: 'disabled', decidedBy: [id('AP users')] },
+      // Device scope by default: the profile without ./Device decides.
+      pcG: { result: 'enabled', decidedBy: [id('OMA no scope')] },
     });
   });
 

@@ -69,8 +69,15 @@ it('predicts exactly the requests of a collection that follows the documented pl
   await drain('/deviceManagement/intents', 'beta');
   for (const g of expected.groupIds) {
     await drain(`/groups/${g}/transitiveMembers/microsoft.graph.device?$select=id,deviceId&$top=999`, 'v1.0');
-    await drain(`/groups/${g}/transitiveMembers/microsoft.graph.user?$select=id&$top=999`, 'v1.0');
+    await drain(
+      `/groups/${g}/transitiveMembers/microsoft.graph.user?$select=id,userPrincipalName,onPremisesSecurityIdentifier&$top=999`,
+      'v1.0',
+    );
   }
+  await drain(
+    `/devices?$filter=${encodeURIComponent("operatingSystem eq 'Windows'")}&$select=id,deviceId,accountEnabled,trustType,operatingSystem&$top=999`,
+    'v1.0',
+  );
   for (const appId of [PIN_RESET_SERVICE_APP_ID, PIN_RESET_CLIENT_APP_ID]) {
     await client.api('/servicePrincipals').filter(`appId eq '${appId}'`).get();
   }

@@ -31,6 +31,7 @@ const device: ManagedDeviceRecord = {
   manufacturer: null,
   model: null,
   serialNumber: 'SN1',
+  skuFamily: 'Enterprise',
   usersLoggedOn: [{ userId: '11111111-0000-4000-8000-000000000003', lastLogOnDateTime: null }],
 };
 
@@ -40,7 +41,29 @@ describe('device entities', () => {
     expect(e.partitionKey).toBe('a1');
     expect(e.rowKey).toBe(device.id);
     expect('Manufacturer' in e).toBe(false);
-    expect(deviceFromEntity(e)).toEqual({ ...device, removed: false, removedAt: null });
+    expect(deviceFromEntity(e)).toEqual({ ...device, removed: false, removedAt: null, entra: null });
+  });
+
+  it('carries the Entra device facts (accountEnabled, trustType, object id) from the devices list', () => {
+    const entra = {
+      objectId: 'e0000000-0000-4000-8000-000000000009',
+      deviceId: device.azureADDeviceId as string,
+      accountEnabled: false,
+      trustType: 'ServerAd',
+    };
+    const e = deviceEntity(device, entra);
+    expect(e).toMatchObject({
+      EntraAccountEnabled: false,
+      EntraTrustType: 'ServerAd',
+      SkuFamily: 'Enterprise',
+    });
+    expect(deviceFromEntity(e).entra).toEqual({
+      objectId: entra.objectId,
+      accountEnabled: false,
+      trustType: 'ServerAd',
+    });
+    // A flipped accountEnabled is a content change: the next collection writes the row.
+    expect(contentHash(deviceEntity(device, { ...entra, accountEnabled: true }))).not.toBe(contentHash(e));
   });
 
   it('hash equal for equal content and different when a property changes', () => {
@@ -125,6 +148,7 @@ describe('minimumGraphRequests', () => {
     });
     expect(floor.byStage).toEqual({
       managedDevices: 3,
+      entraDevices: 3, // 2,500 Windows devices in Entra at 999 per page
       organization: 1,
       configurationPolicies: 2,
       policySettings: 2 + 2, // 22 first pages in 2 batches, the 60-setting policy needs 2 more
@@ -135,7 +159,7 @@ describe('minimumGraphRequests', () => {
       groupMembers: 1 + 2, // device + user casts in one batch, 2,000 devices need 2 more pages of 999
       servicePrincipals: 1,
     });
-    expect(floor.total).toBe(17);
+    expect(floor.total).toBe(20);
     expect(GRAPH_PAGE_LIMITS.batch).toBe(20);
   });
 });

@@ -182,7 +182,7 @@ describe('OMA-URI EnablePinRecovery', () => {
     });
   });
 
-  it('flags braces, the doc form and non-boolean types', () => {
+  it('marks braces, the PIN reset page form and a missing ./Device as non-canonical (effective), non-boolean types as wrong', () => {
     expect(
       parseOmaPinRecovery(
         oma(`./Device/Vendor/MSFT/PassportForWork/{${TENANT}}/Policies/EnablePinRecovery`),
@@ -190,7 +190,7 @@ describe('OMA-URI EnablePinRecovery', () => {
       ),
     ).toMatchObject({
       effective: true,
-      issues: ['POLICY_BAD_OMA_URI', 'OMA_URI_BRACES'],
+      issues: ['OMA_URI_NONCANONICAL', 'OMA_URI_BRACES'],
     });
     expect(
       parseOmaPinRecovery(
@@ -200,7 +200,17 @@ describe('OMA-URI EnablePinRecovery', () => {
     ).toMatchObject({
       scope: 'device',
       value: true,
-      issues: ['POLICY_BAD_OMA_URI', 'OMA_URI_DOC_FORM'],
+      effective: true,
+      issues: ['OMA_URI_NONCANONICAL', 'OMA_URI_DOC_FORM'],
+    });
+    // "By default, if no prefix with ./device or ./user, it's a device-targeted configuration".
+    expect(
+      parseOmaPinRecovery(oma(`./Vendor/MSFT/PassportForWork/${TENANT}/Policies/EnablePinRecovery`), TENANT),
+    ).toEqual({
+      scope: 'device',
+      value: true,
+      effective: true,
+      issues: ['OMA_URI_NONCANONICAL', 'OMA_URI_NO_SCOPE'],
     });
     const uri = `./Device/Vendor/MSFT/PassportForWork/${TENANT}/Policies/EnablePinRecovery`;
     expect(parseOmaPinRecovery(oma(uri, 'microsoft.graph.omaSettingInteger', 1), TENANT)).toMatchObject({
@@ -258,6 +268,8 @@ describe('identity protection and intents', () => {
     expect(findIntentPinRecovery([s('not json')])).toMatchObject([
       { value: null, issues: ['POLICY_UNREADABLE_VALUE'] },
     ]);
+    // "null" is "not configured": no setting at all, so the intent does not count as a PIN recovery policy.
+    expect(findIntentPinRecovery([s('null')])).toEqual([]);
   });
 });
 

@@ -290,3 +290,10 @@ describe('parameters and azd', () => {
     expect(yaml).toMatch(/^infra:\n(?: {2}\w+: .+\n)*? {2}path: infra$/m);
   });
 });
+
+describe('national clouds', () => {
+  it('GRAPH_BASE_URL defaults to the Graph of the cloud the template is deployed to', () => {
+    expect(main).toMatch(/^param graphBaseUrl string = environment\(\)\.graph$/m);
+    expect(entries(bicepVarBlock(main, 'productSettings')).get('GRAPH_BASE_URL')).toBe('graphBaseUrl');
+  });
+});

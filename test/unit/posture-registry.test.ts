@@ -74,6 +74,8 @@ const OTHER_NAMES = new Set<string>([
   'NODE_EXTRA_CA_CERTS',
   'CHROMIUM_PATH',
   'AZURE_ENV_NAME',
+  // infra/scripts/grant-graph-permissions.sh's Graph origin override (docs/deploy.md).
+  'GRAPH_URL',
   // The signed-upload canonical string (docs/agent-protocol.md).
   'CANONICAL_LINES',
   // Alert types (docs/power-bi.md, the Alerts entity set's Type column).

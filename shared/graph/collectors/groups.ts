@@ -3,7 +3,9 @@
  * (graph.md §8). Device members carry Entra device.id; asking for deviceId too gives the
  * deviceId → id map that links them to managedDevice.azureADDeviceId, with no extra call.
  */
+import type { ReportedUserRef } from '../../posture/inputs.js';
 import type { GroupMembership, PinRecoveryPolicy, TargetDevice } from '../../targeting/types.js';
+import { deviceTargetUsers, type UserDirectory } from '../../targeting/users.js';
 import type { GraphPort, GraphRequestOptions } from '../port.js';
 import { batchCollections } from './fetch.js';
 import { deviceUserIds, type ManagedDeviceRecord } from './managed-devices.js';
@@ -12,8 +14,12 @@ import { normalGuid } from './odata.js';
 /** The cast + another query option is an advanced query (graph.md §4.2, §8). */
 const ADVANCED: GraphRequestOptions = { version: 'v1.0', headers: { ConsistencyLevel: 'eventual' } };
 
+/**
+ * Device members: id and deviceId (the map to managedDevice.azureADDeviceId). User members: id,
+ * and the UPN and on-premises SID that name a user in a device's own report.
+ */
 export function membersPath(groupId: string, cast: 'device' | 'user'): string {
-  const select = cast === 'device' ? 'id,deviceId' : 'id';
+  const select = cast === 'device' ? 'id,deviceId' : 'id,userPrincipalName,onPremisesSecurityIdentifier';
   return `/groups/${encodeURIComponent(groupId)}/transitiveMembers/microsoft.graph.${cast}?$select=${select}&$top=999&$count=true`;
 }
 
@@ -24,7 +30,7 @@ export interface GroupMembers {
   found: boolean;
 }
 
-export interface CollectedMembership extends GroupMembership {
+export interface CollectedMembership extends GroupMembership, UserDirectory {
   groups: Map<string, GroupMembers>;
   /** Entra deviceId → device object id, for every device member seen. */
   objectIdByDeviceId: Map<string, string>;
@@ -35,6 +41,8 @@ export interface CollectedMembership extends GroupMembership {
 interface MemberItem {
   id?: string;
   deviceId?: string | null;
+  userPrincipalName?: string | null;
+  onPremisesSecurityIdentifier?: string | null;
 }
 
 export async function collectGroupMembers(
@@ -50,6 +58,8 @@ export async function collectGroupMembers(
 
   const groups = new Map<string, GroupMembers>();
   const objectIdByDeviceId = new Map<string, string>();
+  const userBySid = new Map<string, string>();
+  const userByUpn = new Map<string, string>();
   let unmapped = 0;
   ids.forEach((g, i) => {
     const devices = pages.get(`${i}d`) ?? null;
@@ -69,7 +79,10 @@ export async function collectGroupMembers(
     }
     for (const u of users ?? []) {
       const id = normalGuid(u.id);
-      if (id) entry.users.add(id);
+      if (!id) continue;
+      entry.users.add(id);
+      if (u.userPrincipalName) userByUpn.set(u.userPrincipalName.toLowerCase(), id);
+      if (u.onPremisesSecurityIdentifier) userBySid.set(u.onPremisesSecurityIdentifier.toUpperCase(), id);
     }
     groups.set(g, entry);
   });
@@ -81,6 +94,8 @@ export async function collectGroupMembers(
     unmappedDeviceMembers: unmapped,
     devicesOf: (g) => groups.get(g.toLowerCase())?.devices ?? none,
     usersOf: (g) => groups.get(g.toLowerCase())?.users ?? none,
+    userIdBySid: (sid) => userBySid.get(sid.toUpperCase()),
+    userIdByUpn: (upn) => userByUpn.get(upn.toLowerCase()),
   };
 }
 
@@ -93,14 +108,23 @@ export function assignedGroupIds(policies: readonly PinRecoveryPolicy[]): string
 
 /**
  * A managed device as targeting sees it. Its Entra object id comes from the group members'
- * deviceId map: a device absent from that map is in none of the expanded groups, so null
- * loses nothing.
+ * deviceId map (a device absent from it is in none of the expanded groups, so null loses
+ * nothing), else from the Entra devices list. Its users: primary, logged on, and the users that
+ * report from it (shared/targeting/users.ts).
  */
-export function targetDeviceFor(device: ManagedDeviceRecord, membership: CollectedMembership): TargetDevice {
+export function targetDeviceFor(
+  device: ManagedDeviceRecord,
+  membership: CollectedMembership,
+  reported: readonly ReportedUserRef[] = [],
+  entraObjectId: string | null = null,
+): TargetDevice {
   const objectId = device.azureADDeviceId
     ? membership.objectIdByDeviceId.get(device.azureADDeviceId)
     : undefined;
-  return { entraObjectId: objectId ?? null, userIds: deviceUserIds(device) };
+  return {
+    entraObjectId: objectId ?? entraObjectId,
+    userIds: deviceTargetUsers(deviceUserIds(device), reported, membership),
+  };
 }
 
 /**

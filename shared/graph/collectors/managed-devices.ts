@@ -24,6 +24,7 @@ export const MANAGED_DEVICE_SELECT = [
   'manufacturer',
   'model',
   'serialNumber',
+  'skuFamily',
   'usersLoggedOn',
 ] as const;
 
@@ -64,6 +65,7 @@ export function parseManagedDevice(raw: unknown): ManagedDeviceRecord | null {
     manufacturer: text('manufacturer'),
     model: text('model'),
     serialNumber: text('serialNumber'),
+    skuFamily: text('skuFamily'),
     usersLoggedOn,
   };
 }

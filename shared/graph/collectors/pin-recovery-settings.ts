@@ -48,13 +48,20 @@ export function findCatalogPinRecovery(settings: readonly unknown[]): FoundSetti
   return found;
 }
 
-const CSP_URI = /^\.\/(device|user)\/vendor\/msft\/passportforwork\/([^/]+)\/policies\/enablepinrecovery$/i;
+/**
+ * The CSP node, with its scope prefix or without: "By default, if no prefix with ./device or
+ * ./user, it's a device-targeted configuration" (learn.microsoft.com/windows/client-management/
+ * oma-dm-protocol-support#user-targeted-vs-device-targeted-configuration).
+ */
+const CSP_URI =
+  /^\.\/(?:(device|user)\/)?vendor\/msft\/passportforwork\/([^/]+)\/policies\/enablepinrecovery$/i;
 const DOC_URI = /^(?:\.\/)?vendor\/msft\/policy\/passportforwork\/([^/]+)\/policies\/enablepinrecovery$/i;
 
 function omaValue(setting: unknown): { value: boolean | null; issues: string[] } {
   const type = odataType(setting);
   const raw = (setting as Record<string, unknown>).value;
   if (type === 'omasettingboolean' && typeof raw === 'boolean') return { value: raw, issues: [] };
+  // The CSP node's format is bool: another data type is wrong, not just unusual.
   const issues = ['POLICY_BAD_OMA_URI', 'OMA_VALUE_NOT_BOOLEAN'];
   if (type === 'omasettinginteger' && (raw === 0 || raw === 1)) return { value: raw === 1, issues };
   if (type === 'omasettingstring' && typeof raw === 'string') {
@@ -66,7 +73,14 @@ function omaValue(setting: unknown): { value: boolean | null; issues: string[] }
   return { value: null, issues: [...issues, 'POLICY_UNREADABLE_VALUE'] };
 }
 
-/** An OMA setting → FoundSetting when its URI is EnablePinRecovery (either form), else null. */
+/**
+ * An OMA setting → FoundSetting when its URI is EnablePinRecovery, else null. Issues:
+ * - wrong (POLICY_BAD_OMA_URI + detail): another tenant's id (OMA_URI_OTHER_TENANT, the node
+ *   configures nothing for ours), a non-Boolean type (OMA_VALUE_NOT_BOOLEAN);
+ * - non-canonical, not wrong (OMA_URI_NONCANONICAL + detail): the PIN reset page's own
+ *   `./Vendor/MSFT/Policy/PassportForWork/…` (OMA_URI_DOC_FORM), braces around the tenant id
+ *   (OMA_URI_BRACES), no `./Device` prefix (OMA_URI_NO_SCOPE, device scope by default).
+ */
 export function parseOmaPinRecovery(setting: unknown, tenantId: string): FoundSetting | null {
   const uri = (str(setting, 'omaUri') ?? '').trim();
   let scope: PolicyScope;
@@ -74,19 +88,20 @@ export function parseOmaPinRecovery(setting: unknown, tenantId: string): FoundSe
   const issues: string[] = [];
   const csp = CSP_URI.exec(uri);
   if (csp) {
-    scope = (csp[1] as string).toLowerCase() as PolicyScope;
+    scope = ((csp[1] as string | undefined)?.toLowerCase() ?? 'device') as PolicyScope;
     tenantSegment = csp[2] as string;
+    if (!csp[1]) issues.push('OMA_URI_NONCANONICAL', 'OMA_URI_NO_SCOPE');
   } else {
     const doc = DOC_URI.exec(uri);
     if (!doc) return null;
-    // The PIN reset doc's form; whether a device applies it is UNVERIFIED (domain.md §5.1).
+    // The PIN reset page documents this form (device scope); non-canonical, not wrong.
     scope = 'device';
     tenantSegment = doc[1] as string;
-    issues.push('POLICY_BAD_OMA_URI', 'OMA_URI_DOC_FORM');
+    issues.push('OMA_URI_NONCANONICAL', 'OMA_URI_DOC_FORM');
   }
   let effective = true;
   const bare = tenantSegment.replace(/^\{(.*)\}$/, '$1');
-  if (bare !== tenantSegment) issues.push('POLICY_BAD_OMA_URI', 'OMA_URI_BRACES');
+  if (bare !== tenantSegment) issues.push('OMA_URI_NONCANONICAL', 'OMA_URI_BRACES');
   if (!isGuid(bare) || bare.toLowerCase() !== tenantId.toLowerCase()) {
     // The CSP node is per tenant: another tenant's id configures nothing for ours.
     effective = false;
@@ -100,19 +115,25 @@ export function parseOmaPinRecovery(setting: unknown, tenantId: string): FoundSe
 export const INTENT_PIN_RECOVERY_DEFINITION =
   'deviceconfiguration--windowsidentityprotectionconfiguration_pinrecoveryenabled';
 
-/** A legacy intent's settings → its pinRecoveryEnabled value(s). */
+/**
+ * A legacy intent's settings → its pinRecoveryEnabled value(s). `valueJson` "null" means the
+ * setting is not configured (Microsoft365DSC maps it to notConfigured): no setting, not an
+ * unreadable one.
+ */
 export function findIntentPinRecovery(settings: readonly unknown[]): FoundSetting[] {
   const found: FoundSetting[] = [];
   for (const s of settings) {
     if ((str(s, 'definitionId') ?? '').toLowerCase() !== INTENT_PIN_RECOVERY_DEFINITION) continue;
     let value: boolean | null = null;
     const json = str(s, 'valueJson');
+    let parsed: unknown;
     try {
-      const parsed = json === null ? (s as Record<string, unknown>).value : (JSON.parse(json) as unknown);
-      if (typeof parsed === 'boolean') value = parsed;
+      parsed = json === null ? (s as Record<string, unknown>).value : (JSON.parse(json) as unknown);
     } catch {
-      value = null;
+      parsed = undefined;
     }
+    if (parsed === null) continue;
+    if (typeof parsed === 'boolean') value = parsed;
     found.push({
       scope: 'device',
       value,
