@@ -9,6 +9,7 @@ import { type Tenant, TenantBuilder } from '../../dev/graph-sim/tenant.js';
 import { ensureDevCa } from '../../dev/tls.js';
 import { CollectionStore, type RunSummary, runCollection } from '../../shared/collection/index.js';
 import { createGraphPort } from '../../shared/graph/client.js';
+import { emptyDeviceEvidence, emptyUserEvidence } from '../../shared/posture/evidence.js';
 import type { AcceptedReport } from '../../shared/reports/model.js';
 import { TableReportStore } from '../../shared/storage/report-store.js';
 import { createTableProvider } from '../../shared/storage/tables.js';
@@ -79,6 +80,7 @@ function acceptedReport(
       deviceName: null,
       osVersion: null,
       warnings: [],
+      evidence: emptyDeviceEvidence(),
     },
     users: users.map((u, i) => ({
       userKey: (u.sid ?? u.upn ?? `u${i}`).toLowerCase(),
@@ -90,6 +92,7 @@ function acceptedReport(
       ngcKeyId: 'fa0db076-a5d7-4844-82d8-50a2fb42ec7b',
       notUserContext: false,
       warnings: [],
+      evidence: emptyUserEvidence({ model: 'notHybrid' }),
     })),
     rawBody: '{}',
   };
