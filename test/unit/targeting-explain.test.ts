@@ -179,6 +179,8 @@ describe('membership recorded by the collection', () => {
       unmappedDeviceMembers: 0,
       devicesOf: (g: string) => groups.get(g)?.devices ?? new Set<string>(),
       usersOf: (g: string) => groups.get(g)?.users ?? new Set<string>(),
+      userIdBySid: () => undefined,
+      userIdByUpn: () => undefined,
     };
     expect(membershipOf({ entraObjectId: DEV, userIds: [ALICE, BOB] }, collected)).toEqual({
       deviceGroups: ['g1'],
