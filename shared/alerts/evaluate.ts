@@ -132,7 +132,7 @@ export async function evaluateAlerts(deps: AlertDeps, now: Date): Promise<AlertE
   const collection = new CollectionStore(deps.tables);
   const alerts = new AlertStore(deps.tables);
 
-  const [postures, tenant, latestRun, summary] = await Promise.all([
+  const [postures, tenant, latestRun, summary, policies] = await Promise.all([
     (async () => {
       const out: AlertPostureFacts[] = [];
       for await (const row of posture.deviceRows({ posture: 'destructiveOnly' }, POSTURE_COLUMNS))
@@ -142,6 +142,7 @@ export async function evaluateAlerts(deps: AlertDeps, now: Date): Promise<AlertE
     collection.tenantReadiness(),
     collection.latestRun(),
     posture.readSummary(),
+    collection.listPolicies(),
   ]);
 
   const input = {
@@ -150,6 +151,7 @@ export async function evaluateAlerts(deps: AlertDeps, now: Date): Promise<AlertE
     latestRun,
     lastSuccessfulCollectionAt: summary?.lastCollectionAt ?? null,
     lastReportAt: summary?.lastReportAt ?? null,
+    policyNames: new Map(policies.map((p) => [p.id, p.name])),
     now,
     settings: { destructiveDays: deps.settings.destructiveDays, silenceHours: deps.settings.silenceHours },
   };

@@ -42,6 +42,8 @@ export interface AlertRuleInput {
   lastSuccessfulCollectionAt: string | null;
   /** Newest report any device sent (Summary.lastReportAt); null when none. */
   lastReportAt: string | null;
+  /** Policy names by id, so an alert names policies as the admin center does (ids otherwise). */
+  policyNames?: ReadonlyMap<string, string>;
   now: Date;
   settings: AlertRuleSettings;
 }
@@ -61,13 +63,28 @@ function newer(a: string | null, b: string | null): string | null {
   return ta >= tb ? a : b;
 }
 
-export function deviceAlert(p: AlertPostureFacts, now: Date, destructiveDays: number): DesiredAlert | null {
+/** "Policy A", or "policies A, B": names where known, else ids (as stored on the posture row). */
+export function policyLabel(ids: string, names?: ReadonlyMap<string, string>): string {
+  const list = ids.split(',').filter(Boolean);
+  const shown = list.map((id) => {
+    const name = names?.get(id)?.trim();
+    return name ? `"${name}"` : id;
+  });
+  return `${list.length === 1 ? 'policy' : 'policies'} ${shown.join(', ')}`;
+}
+
+export function deviceAlert(
+  p: AlertPostureFacts,
+  now: Date,
+  destructiveDays: number,
+  policyNames?: ReadonlyMap<string, string>,
+): DesiredAlert | null {
   if (p.removed || p.posture !== 'destructiveOnly') return null;
   if (!p.targetingResult || !TARGETED_RESULTS.includes(p.targetingResult)) return null;
   if (!p.destructiveOnlySince || !Number.isFinite(Date.parse(p.destructiveOnlySince))) return null;
   const days = daysBetween(p.destructiveOnlySince, now);
   if (days < destructiveDays) return null;
-  const policies = p.targetingPolicyIds ? ` (policy ${p.targetingPolicyIds})` : '';
+  const policies = p.targetingPolicyIds ? ` (${policyLabel(p.targetingPolicyIds, policyNames)})` : '';
   const reason = p.primaryReason ? `; primary reason ${p.primaryReason}` : '';
   return {
     key: deviceAlertKey(p.deviceId),
@@ -93,7 +110,7 @@ export function evaluateAlertRules(input: AlertRuleInput): DesiredAlert[] {
   const { now, settings } = input;
   const out: DesiredAlert[] = [];
   for (const p of input.postures) {
-    const a = deviceAlert(p, now, settings.destructiveDays);
+    const a = deviceAlert(p, now, settings.destructiveDays, input.policyNames);
     if (a) out.push(a);
   }
 

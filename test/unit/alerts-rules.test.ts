@@ -70,6 +70,17 @@ describe('device rule', () => {
     expect(a?.details).toContain('pol-1');
   });
 
+  it('names the deciding policies as the admin center does, ids only where no name is known', () => {
+    const names = new Map([['pol-1', 'Windows Hello - PIN recovery']]);
+    const [named] = evaluateAlertRules(input({ postures: [device()], policyNames: names }));
+    expect(named?.details).toContain('(policy "Windows Hello - PIN recovery")');
+    expect(named?.details).not.toContain('pol-1');
+    const [two] = evaluateAlertRules(
+      input({ postures: [device({ targetingPolicyIds: 'pol-1,pol-9' })], policyNames: names }),
+    );
+    expect(two?.details).toContain('(policies "Windows Hello - PIN recovery", pol-9)');
+  });
+
   it.each<[TargetingResult | null, boolean]>([
     ['enabled', true],
     ['conflict', true],

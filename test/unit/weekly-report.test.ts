@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { aggregatePostures } from '../../shared/posture/aggregate.js';
 import { reasonGuidance } from '../../shared/posture/guidance.js';
 import type { DestructiveResetEvent, DevicePosture, Posture } from '../../shared/posture/types.js';
-import { TREND_SIZE } from '../../shared/weekly-report/charts/charts.js';
+import { countAxisMax, TREND_SIZE } from '../../shared/weekly-report/charts/charts.js';
 import {
   buildWeeklyReport,
   csvCell,
@@ -208,6 +208,36 @@ describe('top reasons', () => {
     ]);
     expect(topReasons[0]).toMatchObject(reasonGuidance('POLICY_NOT_TARGETED'));
     expect(topReasons[0]!.docsUrl).toMatch(/^https:\/\/learn\.microsoft\.com\//);
+  });
+});
+
+describe('destructive resets', () => {
+  it('names each device as people know it, the id only when no name is known', () => {
+    const lost = destructive(3, 'POLICY_NOT_TARGETED', {
+      deviceId: '6e4cbe68-588b-499c-8c04-dcfff140a1ca',
+      deviceName: 'FIN-LAPTOP-07',
+    });
+    const event = (deviceId: string) => ({
+      kind: 'KEY_REPROVISIONED' as const,
+      deviceId,
+      userKey: 'k',
+      upn: 'ana@contoso.example',
+      oldKeyId: 'a',
+      newKeyId: 'b',
+      previousReportAt: ago(3 * DAY),
+      detectedReportAt: ago(DAY),
+      likelyDestructive: true,
+    });
+    const unknown = '0b0b0b0b-1111-4222-8333-444444444444';
+    const r = buildWeeklyReport(
+      input([lost], { resetEvents: [event(lost.deviceId.toUpperCase()), event(unknown)] }),
+    );
+    expect(r.json.destructiveResets.events.map((e) => e.deviceName)).toEqual(['FIN-LAPTOP-07', null]);
+    const html = r.html(() => 'cid:x');
+    const section = html.slice(html.indexOf('Destructive resets observed'));
+    expect(section).toContain('FIN-LAPTOP-07');
+    expect(section).not.toContain(lost.deviceId);
+    expect(section).toContain(unknown);
   });
 });
 
@@ -424,6 +454,35 @@ describe('charts', () => {
     expect([p.png.width, p.png.height]).toEqual([postures!.width, postures!.height]);
     expect(p.counts.get(0xd1242f), 'destructiveOnly bar').toBeGreaterThan(100);
     expect(postures!.alt).toContain('destructiveOnly 1');
+  });
+
+  it('put their device axes on round numbers a quarter apart', () => {
+    expect([0, 1, 4, 15, 16, 17, 232, 1234, 100_000].map(countAxisMax)).toEqual([
+      4, 4, 4, 16, 16, 20, 240, 1600, 100_000,
+    ]);
+  });
+
+  it('carry axis labels: shares at the left in the line colour, devices at the right, weeks below', () => {
+    const daily = Array.from({ length: 84 }, (_, i) => point(i, 100, 90 - Math.floor(i / 2)));
+    const [trend, postures] = buildWeeklyReport(
+      input([device('nonDestructive'), destructive(2)], { daily }),
+    ).charts;
+    const png = PNG.sync.read(trend!.png);
+    const colourIn = (img: PNG, x0: number, x1: number, y0: number, y1: number, rgb: number) => {
+      let n = 0;
+      for (let y = y0; y < y1; y++)
+        for (let x = x0; x < x1; x++) {
+          const i = (y * img.width + x) * 4;
+          if (((img.data[i]! << 16) | (img.data[i + 1]! << 8) | img.data[i + 2]!) === rgb) n++;
+        }
+      return n;
+    };
+    // Left margin: "100%" … "0%" in the share orange; right margin and bottom band: axis grey.
+    expect(colourIn(png, 0, 50, 0, png.height - 20, 0xbc4c00)).toBeGreaterThan(200);
+    expect(colourIn(png, png.width - 40, png.width, 0, png.height - 20, 0x57606a)).toBeGreaterThan(100);
+    expect(colourIn(png, 0, png.width, png.height - 18, png.height, 0x57606a)).toBeGreaterThan(300);
+    const bars = PNG.sync.read(postures!.png);
+    expect(colourIn(bars, 0, bars.width, bars.height - 18, bars.height, 0x57606a)).toBeGreaterThan(100);
   });
 
   it('show an explicit no-data state, not a blank image, when there is no history', () => {

@@ -125,7 +125,7 @@ function trend(j: WeeklyReportJson, chart: ChartImage, src: string): string {
   const legend =
     known.length === 0
       ? `<p style="${P}">No daily snapshots yet: the trend fills in as collections run.</p>`
-      : `<p style="${SMALL}">${swatch(TREND_COLOURS.nonDestructive)} ready devices &nbsp; ${swatch(TREND_COLOURS.otherReported)} other reporting devices (bar height: devices reporting, tallest ${escapeHtml(Math.max(...known.map((w) => w.reported ?? 0)))}) &nbsp; ${swatch(TREND_COLOURS.share)} ready share (0–100 %, gridlines every 25 %). Weeks end on ${escapeHtml(j.trend[0]?.weekEnding ?? '')} … ${escapeHtml(j.trend[j.trend.length - 1]?.weekEnding ?? '')}.</p>`;
+      : `<p style="${SMALL}">${swatch(TREND_COLOURS.nonDestructive)} ready devices &nbsp; ${swatch(TREND_COLOURS.otherReported)} other reporting devices (bar height: devices reporting, right axis) &nbsp; ${swatch(TREND_COLOURS.share)} ready share (left axis, 0–100 %). Weeks end on ${escapeHtml(j.trend[0]?.weekEnding ?? '')} … ${escapeHtml(j.trend[j.trend.length - 1]?.weekEnding ?? '')}.</p>`;
   const demo = j.trend.filter((w) => w.demo);
   const demoNote =
     demo.length === 0
@@ -151,7 +151,7 @@ function postures(j: WeeklyReportJson, chart: ChartImage, src: string): string {
   ]);
   return section(
     'Devices by posture',
-    `${img(chart, src)}<p style="${SMALL}">Bars in the order of the table below; length proportional to the count, dashed lines at quarters of the largest.</p>${table(['Posture', 'Devices', 'Share of reporting devices'], rows)}`,
+    `${img(chart, src)}<p style="${SMALL}">Bars in the order of the table below; length proportional to the count (devices along the bottom), the count at the end of each bar.</p>${table(['Posture', 'Devices', 'Share of reporting devices'], rows)}`,
   );
 }
 
@@ -209,14 +209,15 @@ function resets(j: WeeklyReportJson): string {
   const r = j.destructiveResets;
   const lead = `<p style="${P}">${escapeHtml(r.last7Days)} Windows Hello keys were re-provisioned in the last 7 days; ${escapeHtml(r.likelyDestructiveLast7Days)} on a device that could only reset destructively (a user probably lost their key).</p>`;
   if (r.events.length === 0) return section('Destructive resets observed', lead);
-  const rows = r.events
-    .slice(0, 50)
-    .map((e) => [
-      escapeHtml(e.deviceId),
-      escapeHtml(e.upn ?? '–'),
-      escapeHtml(e.detectedReportAt.slice(0, 16).replace('T', ' ')),
-      escapeHtml(e.likelyDestructive ? 'likely destructive' : 're-provisioned'),
-    ]);
+  const rows = r.events.slice(0, 50).map((e) => [
+    // The name people know the device by; the id only when no name is known.
+    e.deviceName
+      ? escapeHtml(e.deviceName)
+      : `<span style="word-break:break-all">${escapeHtml(e.deviceId)}</span>`,
+    escapeHtml(e.upn ?? '–'),
+    escapeHtml(e.detectedReportAt.slice(0, 16).replace('T', ' ')),
+    escapeHtml(e.likelyDestructive ? 'likely destructive' : 're-provisioned'),
+  ]);
   return section(
     'Destructive resets observed',
     `${lead}${table(['Device', 'User', 'Detected (UTC)', 'Kind'], rows)}`,

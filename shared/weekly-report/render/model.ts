@@ -130,6 +130,8 @@ export interface WeeklyReportJson {
     likelyDestructiveLast7Days: number;
     events: {
       deviceId: string;
+      /** The device's name from its posture row, when known: what people read. */
+      deviceName: string | null;
       upn: string | null;
       detectedReportAt: string;
       likelyDestructive: boolean;

@@ -207,6 +207,9 @@ export function weeklyReportJson(input: WeeklyReportInput): WeeklyReportJson {
     })
     .sort((a, b) => b.detectedReportAt.localeCompare(a.detectedReportAt));
   const c = input.latestCollection;
+  const names = new Map(
+    input.devices.filter((d) => d.deviceName).map((d) => [d.deviceId.toLowerCase(), d.deviceName as string]),
+  );
   return {
     schema: 'resetready.weekly-report/v1',
     generatedAt: now.toISOString(),
@@ -234,6 +237,7 @@ export function weeklyReportJson(input: WeeklyReportInput): WeeklyReportJson {
       likelyDestructiveLast7Days: events.filter((e) => e.likelyDestructive).length,
       events: events.map((e) => ({
         deviceId: e.deviceId,
+        deviceName: names.get(e.deviceId.toLowerCase()) ?? null,
         upn: e.upn,
         detectedReportAt: e.detectedReportAt,
         likelyDestructive: e.likelyDestructive,
