@@ -35,6 +35,9 @@ interface DemoDevice {
   identity: DeviceIdentity;
   name: string;
   hybrid: boolean;
+  /** Intune skuFamily and osVersion: the agent's evidence reports the same edition and build. */
+  edition: string;
+  osVersion: string;
   users: { upn: string; sid: string; ngcSet: boolean; canReset?: CanReset; ngcKeyId: string }[];
 }
 
@@ -128,6 +131,8 @@ async function main(): Promise<void> {
       identity,
       name: md.deviceName,
       hybrid: md.joinType === 'hybridAzureADJoined',
+      edition: md.skuFamily,
+      osVersion: md.osVersion,
       users: demoUsers(tenant, i, md.userPrincipalName || null),
     });
   }
@@ -188,7 +193,7 @@ async function main(): Promise<void> {
         domainJoined: d.hybrid,
         thumbprint: d.identity.binding.thumbprint,
       };
-      const body = demoReportBody({ device, users: d.users });
+      const body = demoReportBody({ device, users: d.users, edition: d.edition, osVersion: d.osVersion });
       const res = await uploadReport(url, { ...d.identity, privateKey: d.identity.privateKeyPem }, body, {
         maxAttempts: 3,
         baseDelayMs: 200,

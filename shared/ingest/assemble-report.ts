@@ -4,8 +4,9 @@
  * one place and history can be re-read from the raw body.
  */
 import { parseDsregcmd } from '../dsregcmd/parse.js';
+import { trustSignalsFromDsregcmd } from '../posture/trust-model.js';
 import type { AcceptedReport, ReportSource, ReportTrust, UserReport } from '../reports/model.js';
-import { deviceEvidenceFrom, userEvidenceFrom } from './evidence.js';
+import { deviceEvidenceFrom, reportedJoinType, userEvidenceFrom } from './evidence.js';
 import type { ReportBody } from './report-schema.js';
 
 export interface AssembleInput {
@@ -52,7 +53,14 @@ export function assembleReport(input: AssembleInput): AssembleResult {
       ngcSet: s.ngcSet,
       ngcKeyId: s.ngcKeyId,
       notUserContext: s.userContext === 'system',
-      evidence: userEvidenceFrom({ raw, source, device: evidence, system, user: s }),
+      evidence: userEvidenceFrom({
+        raw,
+        source,
+        device: evidence,
+        joinType: reportedJoinType(system),
+        tenantId: system.tenantId,
+        dsregcmd: trustSignalsFromDsregcmd(s.rawFields),
+      }),
       warnings: s.warnings,
     };
   });

@@ -17,7 +17,7 @@ import {
   splitAllowedUrls,
   type UserEvidence,
 } from '../posture/evidence.js';
-import { hybridTrustModel, trustSignalsFromDsregcmd } from '../posture/trust-model.js';
+import { type DsregTrustSignals, hybridTrustModel } from '../posture/trust-model.js';
 import type {
   RawDeviceEvidence,
   RawLockScreenDevice,
@@ -140,19 +140,21 @@ export interface UserEvidenceInput {
   source: EvidenceSource;
   /** The device evidence of the same report (device-scope policy for the effective value). */
   device: DeviceEvidence;
-  /** The SYSTEM dsregcmd (join state, tenant). */
-  system: DsregcmdStatus;
-  /** The user's own dsregcmd (trust signals). */
-  user: DsregcmdStatus;
+  /** Join state from the SYSTEM dsregcmd (reportedJoinType); null when it printed none. */
+  joinType: DsregcmdStatus['joinType'] | null;
+  /** The device's tenant (SYSTEM dsregcmd TenantId), which picks the MDM keys. */
+  tenantId: string | null;
+  /** The user's own dsregcmd trust signals (trustSignalsFromDsregcmd). */
+  dsregcmd: DsregTrustSignals;
 }
 
 export function userEvidenceFrom(input: UserEvidenceInput): UserEvidence {
-  const { raw, device, system, user } = input;
+  const { raw, device } = input;
   const pfw = passportForWork(raw?.passportForWork);
   const trustModel = hybridTrustModel({
-    joinType: reportedJoinType(system),
-    policy: effectivePassportPolicy(device.passportForWork, pfw, system.tenantId),
-    dsregcmd: trustSignalsFromDsregcmd(user.rawFields),
+    joinType: input.joinType,
+    policy: effectivePassportPolicy(device.passportForWork, pfw, input.tenantId),
+    dsregcmd: input.dsregcmd,
   });
   return {
     source: raw ? input.source : 'none',

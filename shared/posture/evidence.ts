@@ -46,7 +46,10 @@ export interface PassportForWorkKey {
    * exists without values.
    */
   values: Readonly<Record<string, RegistryData>>;
-  /** The agent hit its per-key value cap: an absent name below may just not have been sent. */
+  /**
+   * More values exist than `values` lists (the agent's per-key cap, or a Remediation line that
+   * sends only the names it knows): an absent name may just not have been sent.
+   */
   truncated: boolean;
   /**
    * `EnablePinRecovery`: true for 1 (any non-zero DWORD), false for 0, null when the key has no
@@ -376,7 +379,10 @@ export function effectivePassportPolicy(
   tenantId: string | null,
 ): EffectivePassportPolicy | null {
   if (device.state !== 'reported' || user.state !== 'reported') return null;
-  const hasValues = (k: PassportForWorkKey | null) => k !== null && Object.keys(k.values).length > 0;
+  // `truncated` means more values exist than were sent (the Remediation line sends only the
+  // values it names): the key holds values even when none is listed.
+  const hasValues = (k: PassportForWorkKey | null) =>
+    k !== null && (k.truncated || Object.keys(k.values).length > 0);
   const gpoManaged = hasValues(device.gpo) || hasValues(user.gpo);
   const tenant = tenantId?.toLowerCase() ?? null;
   const mdmDevice = tenant ? (device.mdm[tenant] ?? null) : null;

@@ -8,8 +8,7 @@ import { createHash } from 'node:crypto';
 import { deriveJoinType } from '../dsregcmd/join-type.js';
 import type { CanReset } from '../dsregcmd/types.js';
 import { userKeyOf } from '../ingest/assemble-report.js';
-import { emptyDeviceEvidence, emptyUserEvidence } from '../posture/evidence.js';
-import { hybridTrustModel } from '../posture/trust-model.js';
+import { deviceEvidenceFrom, userEvidenceFrom } from '../ingest/evidence.js';
 import type { AcceptedReport } from '../reports/model.js';
 import { parseRemediationOutput, type RemediationOutputFailure } from './output.js';
 import type { RunStateRecord } from './run-state.js';
@@ -113,6 +112,16 @@ export function runStateToReport(rs: RunStateRecord, scriptId: string): RunState
     domainJoined: yesNo(out.domainJoined),
     workplaceJoined: undefined,
   });
+  // The same mapping as uploads: a v2 line's compact evidence arrives in the upload's raw shape.
+  const deviceEvidence = deviceEvidenceFrom(out.deviceEvidence, 'remediation');
+  const userEvidence = userEvidenceFrom({
+    raw: out.userEvidence,
+    source: 'remediation',
+    device: deviceEvidence,
+    joinType: out.aadJoined === null && out.domainJoined === null ? null : join.joinType,
+    tenantId: out.tenantId,
+    dsregcmd: out.trustSignals,
+  });
 
   return {
     ok: true,
@@ -135,7 +144,7 @@ export function runStateToReport(rs: RunStateRecord, scriptId: string): RunState
         tenantName: null,
         deviceName: rs.deviceName,
         osVersion: out.os ?? rs.osVersion,
-        evidence: emptyDeviceEvidence(),
+        evidence: deviceEvidence,
         warnings: [...deviceWarnings, ...join.warnings],
       },
       users: [
@@ -148,14 +157,7 @@ export function runStateToReport(rs: RunStateRecord, scriptId: string): RunState
           ngcSet: out.ngcSet,
           ngcKeyId: out.ngcKeyId,
           notUserContext: false,
-          // A v1 line carries no policy or trust signals: hybrid devices stay "trust model unknown".
-          evidence: emptyUserEvidence(
-            hybridTrustModel({
-              joinType: out.aadJoined === null && out.domainJoined === null ? null : join.joinType,
-              policy: null,
-              dsregcmd: { ssoOnPremTgt: null, ngcOnPremTgt: null, certEnrollment: null },
-            }),
-          ),
+          evidence: userEvidence,
           warnings: userWarnings,
         },
       ],

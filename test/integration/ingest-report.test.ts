@@ -36,7 +36,11 @@ const fleet: DeviceIdentity[] = [];
 let ada: DeviceIdentity;
 const logs: string[] = [];
 
-function reportFor(identity: DeviceIdentity, users = 1, extra: Partial<{ collectedAt: string }> = {}) {
+function reportFor(
+  identity: DeviceIdentity,
+  users = 1,
+  extra: Partial<{ collectedAt: string; schemaVersion: 1 | 2 }> = {},
+) {
   const device = {
     deviceId: identity.deviceId,
     tenantId: tenant.tenantId,
@@ -50,6 +54,7 @@ function reportFor(identity: DeviceIdentity, users = 1, extra: Partial<{ collect
     device,
     agentVersion: '1.0.0',
     collectedAt: extra.collectedAt,
+    schemaVersion: extra.schemaVersion,
     users: Array.from({ length: users }, (_, i) => ({
       upn: `user${i}@contoso.com`,
       sid: `S-1-12-1-${i}-1000`,
@@ -224,7 +229,9 @@ describe('a valid signed upload', () => {
 
   it('keeps a version 1 upload working: every evidence group reads back as not reported', async () => {
     const device = fleet[19]!;
-    const res = await post(signed(device, reportFor(device)));
+    const body = reportFor(device, 1, { schemaVersion: 1 });
+    expect(body.schemaVersion).toBe(1);
+    const res = await post(signed(device, body));
     expect(res.status).toBe(202);
     const latestDevice = await services.reports.latestDevice(device.deviceId);
     expect(latestDevice!.evidence).toEqual(emptyDeviceEvidence());

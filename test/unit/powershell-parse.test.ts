@@ -98,6 +98,7 @@ const KNOWN_CMDLETS = new Set(
     'ConvertTo-Json',
     'Copy-Item',
     'ForEach-Object',
+    'Get-AuthenticodeSignature',
     'Get-ChildItem',
     'Get-CimInstance',
     'Get-Content',
@@ -120,7 +121,9 @@ const KNOWN_CMDLETS = new Set(
     'Remove-Item',
     'Remove-TypeData',
     'Select-Object',
+    'Set-Content',
     'Sort-Object',
+    'Split-Path',
     'Start-ScheduledTask',
     'Start-Sleep',
     'Test-Path',
@@ -253,28 +256,42 @@ describe('the agent signs the server canonical string', () => {
 });
 
 describe('the agent builds the report body the service validates', () => {
-  const fieldsOf = (shape: ObjectShape) => shape;
-  // The agent's body version: report-schema.json is the list of names it may use.
+  // The agent sends schemaVersion 2: report-schema.json is the list of names it may use.
   const objects: Record<string, ObjectShape> = {
-    body: shapeAt(1, ''),
-    agent: shapeAt(1, 'agent'),
-    device: shapeAt(1, 'device'),
-    system: shapeAt(1, 'system'),
-    user: shapeAt(1, 'users[]'),
+    body: shapeAt(2, ''),
+    agent: shapeAt(2, 'agent'),
+    device: shapeAt(2, 'device'),
+    system: shapeAt(2, 'system'),
+    user: shapeAt(2, 'users[]'),
+    passportForWork: shapeAt(2, 'evidence.passportForWork'),
+    policyKey: shapeAt(2, 'evidence.passportForWork.gpo'),
+    windows: shapeAt(2, 'evidence.windows'),
+    webSignIn: shapeAt(2, 'evidence.webSignIn'),
+    lockScreen: shapeAt(2, 'evidence.lockScreen'),
+    credentialProvider: shapeAt(2, 'evidence.lockScreen.thirdPartyCredentialProviders[]'),
+    userLockScreen: shapeAt(2, 'users[].evidence.lockScreen'),
   };
+  const BUILDERS = [
+    'new-reportjson',
+    'invoke-userprobe',
+    'get-deviceevidence',
+    'get-userevidence',
+    'get-passportforworkevidence',
+    'get-registrysnapshot',
+    'get-thirdpartycredentialprovider',
+  ];
 
   async function bodyBuilders(): Promise<Node[]> {
     const { root } = await parsePowerShell(readFileSync(AGENT_SCRIPT, 'utf8'));
-    const wanted = new Set(['new-reportjson', 'invoke-userprobe']);
     return root
       .descendantsOfType('function_statement')
       .filter((fn): fn is Node => !!fn)
       .filter((fn) =>
-        wanted.has(fn.children.find((c) => c?.type === 'function_name')?.text.toLowerCase() ?? ''),
+        BUILDERS.includes(fn.children.find((c) => c?.type === 'function_name')?.text.toLowerCase() ?? ''),
       );
   }
 
-  /** Keys of each hash literal, its direct entries only. */
+  /** Keys of each non-empty hash literal, its direct entries only, quotes removed. */
   function hashLiterals(fn: Node): string[][] {
     return fn
       .descendantsOfType('hash_literal_body')
@@ -282,32 +299,116 @@ describe('the agent builds the report body the service validates', () => {
       .map((b) =>
         b.children
           .filter((e) => e?.type === 'hash_entry')
-          .map((e) => e?.children.find((c) => c?.type === 'key_expression')?.text ?? ''),
-      );
+          .map((e) =>
+            (e?.children.find((c) => c?.type === 'key_expression')?.text ?? '').replace(/^'|'$/g, ''),
+          ),
+      )
+      .filter((keys) => keys.length > 0);
   }
 
-  it('every hash literal in New-ReportJson and Invoke-UserProbe is one schema object, exactly named', async () => {
+  it('every hash literal in the body and evidence builders is one schema object, exactly named', async () => {
     const builders = await bodyBuilders();
-    expect(builders).toHaveLength(2);
+    expect(builders).toHaveLength(BUILDERS.length);
     const literals = builders.flatMap(hashLiterals);
     const matched = new Set<string>();
     const unmatched: string[] = [];
     for (const keys of literals) {
-      const hit = Object.entries(objects).find(([, schema]) => {
-        const { all, required } = fieldsOf(schema);
-        return required.every((k) => keys.includes(k)) && keys.every((k) => all.includes(k));
-      });
+      const hit = Object.entries(objects).find(
+        ([, shape]) =>
+          shape.required.every((k) => keys.includes(k)) && keys.every((k) => shape.all.includes(k)),
+      );
       if (hit) matched.add(hit[0]);
       else unmatched.push(keys.join(','));
     }
     expect(unmatched, 'hash literals that match no schema object (a misspelt field?)').toEqual([]);
+    // passportForWork ({ gpo, mdm }) is built as one literal too; every object is built somewhere.
     expect([...matched].sort()).toEqual(Object.keys(objects).sort());
   });
 
-  it('optional device fields added later are schema fields too', () => {
+  it('fields added later ($x.name = ...) are schema fields of that object', () => {
     const script = readFileSync(AGENT_SCRIPT, 'utf8');
-    const added = [...script.matchAll(/\$device\.(\w+) = /g)].map((m) => m[1] ?? '');
-    expect(added.length).toBeGreaterThan(0);
-    expect(added.filter((k) => !fieldsOf(objects.device as ObjectShape).all.includes(k))).toEqual([]);
+    const objectOf: Record<string, ObjectShape | undefined> = {
+      device: objects.device,
+      body: objects.body,
+      entry: objects.user,
+      snapshot: objects.policyKey,
+    };
+    const added = [...script.matchAll(/\$(device|body|entry|snapshot|evidence)\.(\w+) = /g)].map(
+      (m): [string, string] => [m[1] ?? '', m[2] ?? ''],
+    );
+    expect(added.length).toBeGreaterThan(5);
+    const wrong = added.filter(([variable, name]) => {
+      if (variable === 'evidence') {
+        // $evidence is the device evidence in Get-DeviceEvidence and the user's in Get-UserEvidence.
+        return (
+          !shapeAt(2, 'evidence').all.includes(name) && !shapeAt(2, 'users[].evidence').all.includes(name)
+        );
+      }
+      return !objectOf[variable]?.all.includes(name);
+    });
+    expect(wrong).toEqual([]);
+  });
+
+  it('sends schemaVersion 2 and the probe runs as a script file, never an encoded command', () => {
+    const script = readFileSync(AGENT_SCRIPT, 'utf8');
+    expect(script).toMatch(/schemaVersion = 2\b/);
+    // Comments may name it; no command line passes it.
+    expect(script).not.toMatch(/-EncodedCommand\s+\$/i);
+    expect(script).not.toMatch(/ToBase64String\(\[Text\.Encoding\]::Unicode/);
+    expect(script).toMatch(/-File "\{0\}" -OutDir "\{1\}"/);
+    expect(script).toMatch(/New-ScheduledTaskPrincipal -UserId \$User\.Sid /);
+  });
+});
+
+describe('the user probe script', () => {
+  const agent = readFileSync(AGENT_SCRIPT, 'utf8');
+  const probe = /\$UserProbeScript = @'\r?\n([\s\S]*?)\r?\n'@/.exec(agent)?.[1] ?? '';
+
+  it('parses', async () => {
+    expect(probe.length).toBeGreaterThan(100);
+    const result = await parsePowerShell(probe);
+    expect(formatProblems('UserProbe', result.problems)).toBe('');
+  });
+
+  it('runs under Constrained Language Mode: cmdlets and native tools only, no .NET', () => {
+    expect(probe).not.toMatch(/::|New-Object|Add-Type|\[IO\.|\[System\./);
+  });
+
+  it('declares the parameters the agent passes', async () => {
+    const { root } = await parsePowerShell(probe);
+    const params = root.descendantsOfType('script_parameter').map((p) =>
+      p?.children
+        .find((c) => c?.type === 'variable')
+        ?.text.replace(/^\$/, '')
+        .toLowerCase(),
+    );
+    expect(params.sort()).toEqual(['outdir', 'passportkeys']);
+    expect(agent).toMatch(/-OutDir "\{1\}"/);
+    expect(agent).toMatch(/\$arguments \+= ' -PassportKeys'/);
+  });
+});
+
+describe('the agent keeps Remediations and proxies working', () => {
+  const script = readFileSync(AGENT_SCRIPT, 'utf8');
+
+  it('never waits a random delay in Remediation mode, and budgets the run instead', () => {
+    const sleeps = [...script.matchAll(/MaxRandomDelaySeconds \+ 1/g)];
+    expect(sleeps).toHaveLength(1);
+    expect(script).toMatch(
+      /if \(\$runMode -eq 'remediation'\) \{[^}]*\$script:Deadline = \[DateTime\]::UtcNow\.AddSeconds\(\$Config\.RemediationBudgetSeconds\)[^}]*\}\s*elseif \(-not \$NoDelay -and \$Config\.MaxRandomDelaySeconds -gt 0\) \{\s*Start-Sleep -Seconds \(Get-Random -Minimum 0 -Maximum \(\[int\]\$Config\.MaxRandomDelaySeconds \+ 1\)\)/,
+    );
+    // Retries and probes stop at the budget.
+    expect(script).toMatch(/AddSeconds\(\$wait\) -gt \$script:Deadline\) \{ return \$result \}/);
+    expect(script).toMatch(/AddSeconds\(\$Config\.UserProbeTimeoutSeconds\) -gt \$script:Deadline/);
+  });
+
+  it('builds its one HttpClient on a handler that uses the system proxy with default credentials', () => {
+    expect([...script.matchAll(/New-Object System\.Net\.Http\.HttpClient\b/g)]).toHaveLength(1);
+    expect(script).toMatch(/New-Object System\.Net\.Http\.HttpClient\(\$handler, \$true\)/);
+    expect(script).toMatch(/\$handler\.Proxy = \$proxy/);
+    expect(script).toMatch(/\[System\.Net\.WebRequest\]::GetSystemWebProxy\(\)/);
+    expect(script).toMatch(/GetValue\('WinHttpSettings'\)/);
+    expect([...script.matchAll(/\.Credentials = \$credentials/g)].length).toBe(3);
+    expect(script).toMatch(/\$credentials = \[System\.Net\.CredentialCache\]::DefaultNetworkCredentials/);
   });
 });

@@ -87,6 +87,38 @@ describe('a usable run state', () => {
     ]);
   });
 
+  it('a version 2 line carries its evidence through the same mapping as an upload', () => {
+    const r = runStateToReport(
+      runState({
+        preRemediationDetectionScriptOutput: output({
+          v: 2,
+          domainJoined: true,
+          t: [true, null, 'none'],
+          e: {
+            pg: null,
+            pm: [2, 1, 1, null, null],
+            ug: null,
+            um: null,
+            w: ['Enterprise', 'Windows 10 Enterprise', '22631', 4317, '23H2', 'Client'],
+            l: [null, 1, null, null, null, null, 1, null, null, 'explorer.exe'],
+            cp: [],
+          },
+        }),
+      }),
+      SCRIPT,
+    );
+    if (!r.ok) throw new Error(r.message);
+    const device = r.report.device.evidence;
+    expect(device.source).toBe('remediation');
+    expect(device.windows).toMatchObject({ state: 'reported', editionId: 'Enterprise', currentBuild: 22631 });
+    expect(device.lockScreen).toMatchObject({ state: 'reported', dontDisplayLastUserName: 1 });
+    expect(device.webSignIn).toEqual({ state: 'notReported' });
+    const user = r.report.users[0]?.evidence;
+    // Hybrid, MDM Hello policy without an on-premises trust policy: key trust, by policy.
+    expect(user?.trustModel).toMatchObject({ model: 'key', basis: 'policy' });
+    expect(user?.lockScreen).toEqual({ state: 'notReported' });
+  });
+
   it('derives the join type from aadJoined / domainJoined', () => {
     const join = (aadJoined: boolean | null, domainJoined: boolean | null) => {
       const r = runStateToReport(
@@ -146,7 +178,7 @@ describe('refused run states', () => {
       runState({ preRemediationDetectionScriptOutput: output({ upn: 'x'.repeat(3000) }).slice(0, 2048) }),
       'truncated',
     ],
-    ['wrong version', runState({ preRemediationDetectionScriptOutput: output({ v: 2 }) }), 'schema'],
+    ['wrong version', runState({ preRemediationDetectionScriptOutput: output({ v: 3 }) }), 'schema'],
     ['no managed device', runState({ managedDevice: null }), 'no_managed_device'],
     [
       'zero Entra id',

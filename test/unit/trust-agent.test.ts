@@ -200,4 +200,38 @@ describe('buildReportBody', () => {
     expect(full.users[0]?.passportKeys).toBe('p');
     expect(full.agent.mode).toBe('remediation');
   });
+
+  it('produces schemaVersion 2 when it carries evidence, device or user', () => {
+    const windows = {
+      EditionID: 'Enterprise',
+      ProductName: 'Windows 10 Enterprise',
+      CurrentBuild: '22631',
+      UBR: 4460,
+      DisplayVersion: '23H2',
+      InstallationType: 'Client',
+    };
+    const base = {
+      deviceName: 'PC-1',
+      osVersion: '10.0.22631.4460',
+      systemDsregcmd: 's',
+      collectedAt: '2026-11-24T09:29:41Z',
+      agentVersion: '2.0.0',
+    };
+    const device = buildReportBody({
+      ...base,
+      evidence: { windows },
+      users: [{ upn: 'u', sid: 's', dsregcmd: 'd' }],
+    });
+    expect(device).toMatchObject({ schemaVersion: 2, evidence: { windows } });
+    expect(device.users[0]).not.toHaveProperty('evidence');
+    const user = buildReportBody({
+      ...base,
+      users: [{ upn: 'u', sid: 's', dsregcmd: 'd', evidence: { passportForWork: { gpo: null, mdm: {} } } }],
+    });
+    expect(user).toMatchObject({
+      schemaVersion: 2,
+      users: [{ evidence: { passportForWork: { gpo: null, mdm: {} } } }],
+    });
+    expect(user).not.toHaveProperty('evidence');
+  });
 });
