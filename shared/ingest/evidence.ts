@@ -46,9 +46,12 @@ function policyKey(raw: RawPolicyKey, kind: 'gpo' | 'mdm'): PassportForWorkKey {
   return {
     values,
     truncated: raw.truncated === true,
-    // Group Policy names per Passport.admx; MDM names are the PassportForWork CSP node names.
+    // Group Policy names per Passport.admx; MDM names are the PassportForWork CSP node names
+    // (public tools read UsePassportForWork there). Microsoft Japan's identity support blog
+    // (jpazureid, 2024-06-10, cloud Kerberos trust) names `Enabled` under the MDM key too, so
+    // the MDM key falls back to it.
     enablePinRecovery: read('EnablePinRecovery'),
-    helloEnabled: read(kind === 'gpo' ? 'Enabled' : 'UsePassportForWork'),
+    helloEnabled: kind === 'gpo' ? read('Enabled') : (read('UsePassportForWork') ?? read('Enabled')),
     useCloudTrustForOnPremAuth: read('UseCloudTrustForOnPremAuth'),
     useCertificateForOnPremAuth: read('UseCertificateForOnPremAuth'),
   };

@@ -57,7 +57,10 @@ export interface PassportForWorkKey {
    * value name is the CSP node name (see mdm below).
    */
   enablePinRecovery: boolean | null;
-  /** Windows Hello for Business itself: GPO value `Enabled` [admx], MDM value `UsePassportForWork` [csp]. */
+  /**
+   * Windows Hello for Business itself: GPO value `Enabled` [admx], MDM value `UsePassportForWork`
+   * [csp] (falling back to `Enabled`, which one Microsoft support blog names under the MDM key).
+   */
   helloEnabled: boolean | null;
   /** `UseCloudTrustForOnPremAuth`: cloud Kerberos trust [csp]. */
   useCloudTrustForOnPremAuth: boolean | null;

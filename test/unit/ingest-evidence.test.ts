@@ -121,6 +121,17 @@ describe('registry names and their meaning', () => {
     expect(user?.state === 'reported' && user.mdm[TENANT]?.enablePinRecovery).toBe(false);
   });
 
+  it('reads Windows Hello under the MDM key as UsePassportForWork, else Enabled', () => {
+    const hello = (mdm: Record<string, number>) => {
+      const pfw = evidenceCase({ join: 'entraJoined', tenantId: TENANT, mdm, users: [] }).report.device
+        .evidence.passportForWork;
+      return pfw.state === 'reported' ? pfw.mdm[TENANT]?.helloEnabled : 'notReported';
+    };
+    expect(hello({ UsePassportForWork: 0, Enabled: 1 })).toBe(false);
+    expect(hello({ Enabled: 1 })).toBe(true);
+    expect(hello({ EnablePinRecovery: 1 })).toBeNull();
+  });
+
   it('matches value names case-insensitively and reads "1" strings, keeping the raw values', () => {
     const { report } = evidenceCase({
       join: 'entraJoined',

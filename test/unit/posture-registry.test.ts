@@ -80,6 +80,8 @@ const OTHER_NAMES = new Set<string>([
   'CANONICAL_LINES',
   // Alert types (docs/power-bi.md, the Alerts entity set's Type column).
   ...ALERT_TYPES,
+  // A registry value name the agent reports (docs/agent.md, shared/ingest/report-schema.json).
+  'NOC_GLOBAL_SETTING_ALLOW_TOASTS_ABOVE_LOCK',
   // Weekly-report freshness warnings (shared/weekly-report/render/model.ts FreshnessCode).
   'NO_COLLECTION',
   'COLLECTION_STALE',

@@ -88,10 +88,14 @@ function Get-PolicyKey([string]$Path, [string]$HelloName) {
     $key = Open-Key $Path
     if (-not $key) { return $null }
     try { $count = Get-ValueCount $key } finally { $key.Dispose() }
+    # Under the MDM key Windows Hello is UsePassportForWork (the CSP node name); one Microsoft
+    # support blog names it Enabled there too, so that is the fallback.
+    $hello = Get-Dword $Path $HelloName
+    if ($null -eq $hello) { $hello = Get-Dword $Path 'Enabled' }
     return , @(
         $count,
         (Get-Dword $Path 'EnablePinRecovery'),
-        (Get-Dword $Path $HelloName),
+        $hello,
         (Get-Dword $Path 'UseCloudTrustForOnPremAuth'),
         (Get-Dword $Path 'UseCertificateForOnPremAuth')
     )

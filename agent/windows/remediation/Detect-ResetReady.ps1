@@ -16,7 +16,8 @@ if (-not (Test-Path -LiteralPath $agent)) {
     Write-Output 'ResetReady FAIL agent not installed (%ProgramData%\ResetReady\ResetReady-Agent.ps1)'
     exit 1
 }
-# Intune already spreads Remediation runs; the agent still waits its random delay unless told.
+# Remediation mode: no random delay (Intune runs Remediations one after another and stops a
+# script after 60 minutes); the agent keeps its whole run inside its Remediation budget.
 $output = & $agent -Mode remediation 2>&1
 $code = $LASTEXITCODE
 $last = @($output | ForEach-Object { [string]$_ } | Where-Object { $_ -match '\S' }) | Select-Object -Last 1
