@@ -3,6 +3,10 @@ import { inShareDenominator, readyShares } from '../shared/posture/shares.js';
 import { POSTURES, type Posture, type PostureSummary, REASON_CODES } from '../shared/posture/types.js';
 import { dailyEntity, dateKeyOf, PostureStore, statusOf } from '../shared/posture-store/store.js';
 import type { TableProvider } from '../shared/storage/tables.js';
+import { dailyPointOf } from '../shared/weekly-report/data.js';
+import type { ReportHistory } from '../shared/weekly-report/history.js';
+import { buildWeeklyReport, dataUri } from '../shared/weekly-report/render/index.js';
+import { reportDate } from '../shared/weekly-report/run-weekly-report.js';
 import { Prng } from './graph-sim/prng.js';
 
 const DAY_MS = 86_400_000;
@@ -111,4 +115,68 @@ export async function seedDemoHistory(
     }
   }
   return { written, kept };
+}
+
+/**
+ * The weekly reports of the `weeks` weeks before `now`, as the weekly timer would have stored
+ * them from the seeded history: each one's headline and current week come from that day's
+ * seeded fleet, its trend from the seeded rows, its device tables from today's devices. A day
+ * that already has a report keeps it. Saved oldest first, so a real report run afterwards is
+ * the latest.
+ */
+export async function seedDemoReportHistory(
+  tables: TableProvider,
+  history: ReportHistory,
+  now: Date,
+  weeks = 11,
+  days = 84,
+): Promise<DemoHistoryResult> {
+  const store = new PostureStore(tables);
+  const stored = await store.readSummary();
+  if (!stored) return { written: 0, kept: 0 };
+  const [dailyRows, postures] = await Promise.all([store.listDaily(), collectRecords(store)]);
+  const daily = dailyRows.map(dailyPointOf);
+  let written = 0;
+  let kept = 0;
+  for (let w = weeks; w >= 1; w--) {
+    const at = new Date(now.getTime() - w * 7 * DAY_MS);
+    const reportAt = new Date(`${at.toISOString().slice(0, 10)}T07:00:00.000Z`);
+    const date = reportDate(reportAt);
+    if (await history.read(date, 'report.json')) {
+      kept++;
+      continue;
+    }
+    const report = buildWeeklyReport({
+      now: reportAt,
+      summary: demoDay(stored.summary, w * 7, days, reportAt),
+      daily: daily.filter((p) => p.dateKey <= dateKeyOf(reportAt)),
+      devices: postures,
+      resetEvents: [],
+      latestCollection: {
+        status: 'succeeded',
+        startedAt: new Date(reportAt.getTime() - 3_600_000).toISOString(),
+        endedAt: new Date(reportAt.getTime() - 3_000_000).toISOString(),
+      },
+      lastReportAt: new Date(reportAt.getTime() - 1_800_000).toISOString(),
+      options: { demo: true },
+    });
+    await history.save(
+      date,
+      {
+        html: report.html(dataUri),
+        csv: report.csv,
+        json: JSON.stringify(report.json, null, 2),
+        charts: report.charts.map((c) => ({ id: c.id, png: c.png })),
+      },
+      reportAt,
+    );
+    written++;
+  }
+  return { written, kept };
+}
+
+async function collectRecords(store: PostureStore) {
+  const out = [];
+  for await (const p of store.postures()) out.push(p.record);
+  return out;
 }

@@ -11,10 +11,12 @@ import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { uploadReport } from '../agent/reference/upload.js';
+import { loadConfig } from '../shared/config.js';
 import type { CanReset } from '../shared/dsregcmd/types.js';
 import { createTableProvider } from '../shared/storage/tables.js';
+import { ReportHistory } from '../shared/weekly-report/history.js';
 import { startAzurite } from './azurite.js';
-import { seedDemoHistory } from './demo-history.js';
+import { seedDemoHistory, seedDemoReportHistory } from './demo-history.js';
 import { demoReportBody } from './demo-report.js';
 import { createDeviceIdentity, type DeviceIdentity } from './device-identity.js';
 import { generateTenant } from './graph-sim/generate.js';
@@ -29,7 +31,7 @@ const LOCAL = process.env.RESETREADY_LOCAL_DIR
   ? resolve(process.env.RESETREADY_LOCAL_DIR)
   : join(ROOT, '.local');
 const PORT = Number(process.env.PORT ?? 7071);
-const DEMO_DEVICES = Number(process.env.DEMO_DEVICES ?? 24);
+const DEMO_DEVICES = Number(process.env.DEMO_DEVICES ?? 60);
 
 interface DemoDevice {
   identity: DeviceIdentity;
@@ -41,12 +43,19 @@ interface DemoDevice {
   users: { upn: string; sid: string; ngcSet: boolean; canReset?: CanReset; ngcKeyId: string }[];
 }
 
-/** A believable spread of states, the same on every start. */
+/**
+ * A believable spread of states, the same on every start: most devices ready (the policy
+ * reaches them), a good share destructive-only (the reasons the tenant's policies give), some
+ * without a Hello key.
+ */
 function demoUsers(tenant: Tenant, index: number, upn: string | null): DemoDevice['users'] {
   const states: (CanReset | 'none')[] = [
     'DestructiveAndNonDestructive',
+    'DestructiveAndNonDestructive',
     'DestructiveOnly',
+    'DestructiveAndNonDestructive',
     'none',
+    'DestructiveAndNonDestructive',
     'DestructiveOnly',
   ];
   const state = states[index % states.length]!;
@@ -209,16 +218,24 @@ async function main(): Promise<void> {
 
   // A believable 12-week trend for the demo (marked as demo data), then this week's report, so
   // /api/reports/latest and the console have something to show from the first minute.
-  const history = await seedDemoHistory(
-    createTableProvider({
-      connectionString: azurite.connectionString,
-      tablePrefix: process.env.TABLE_PREFIX ?? 'rr',
-    }),
-    new Date(),
-  ).catch((err: unknown) => {
-    console.error(`demo history not seeded: ${err instanceof Error ? err.message : String(err)}`);
-    return null;
+  const demoTables = createTableProvider({
+    connectionString: azurite.connectionString,
+    tablePrefix: process.env.TABLE_PREFIX ?? 'rr',
   });
+  const started = new Date();
+  const history = await seedDemoHistory(demoTables, started)
+    .then(async (daily) => {
+      const reports = await seedDemoReportHistory(
+        demoTables,
+        ReportHistory.fromConfig(loadConfig({ STORAGE_CONNECTION_STRING: azurite.connectionString })),
+        started,
+      );
+      return { daily, reports };
+    })
+    .catch((err: unknown) => {
+      console.error(`demo history not seeded: ${err instanceof Error ? err.message : String(err)}`);
+      return null;
+    });
   await fetch(`${url}/admin/functions/weeklyReport`, { method: 'POST', headers });
   const reportReady = await waitFor(
     async () => (await fetch(`${url}/api/reports/latest`, { headers })).ok,
@@ -242,7 +259,7 @@ ResetReady is running.
   devices      GET  ${url}/api/devices?code=${functionsKey}&format=csv
   power bi     OData feed ${url}/api/odata/ (Web API key, name "code", value ${functionsKey})
   report       GET  ${url}/api/reports/latest?code=${functionsKey}
-  demo history ${history ? `${history.written + history.kept} days of DailySummary before today, marked DemoData (seeded for this demo only)` : 'not seeded'}
+  demo history ${history ? `${history.daily.written + history.daily.kept} days of DailySummary and ${history.reports.written + history.reports.kept} past weekly reports, marked as demo data (this demo only)` : 'not seeded'}
   health       GET  ${url}/api/health
   uploads      ${accepted}/${demo.length} demo devices uploaded signed reports to ${url}/api/reports
   functions    GET  ${url}/admin/functions            (every registered function)

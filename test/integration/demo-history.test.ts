@@ -3,16 +3,20 @@
  * DemoData, never over a real snapshot, the same on every start, and shown as demo data by the
  * weekly report (whose newest week is the summary the headline reads).
  */
+
+import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { DEMO_DATA_COLUMN, seedDemoHistory } from '../../dev/demo-history.js';
+import { DEMO_DATA_COLUMN, seedDemoHistory, seedDemoReportHistory } from '../../dev/demo-history.js';
 import { CollectionStore } from '../../shared/collection/store.js';
 import { aggregatePostures, dailySnapshot } from '../../shared/posture/aggregate.js';
 import type { DevicePosture, Posture } from '../../shared/posture/types.js';
+import { postureEntity } from '../../shared/posture-store/entities.js';
 import { dateKeyOf, PostureStore } from '../../shared/posture-store/store.js';
 import { createTableProvider } from '../../shared/storage/tables.js';
 import { gatherWeeklyReportInput } from '../../shared/weekly-report/data.js';
+import { ReportHistory } from '../../shared/weekly-report/history.js';
 import { buildWeeklyReport } from '../../shared/weekly-report/render/index.js';
-import { testStorageConnectionString, uniqueTablePrefix } from '../support/env.js';
+import { testConfig, testStorageConnectionString, uniqueTablePrefix } from '../support/env.js';
 
 const DAY_MS = 86_400_000;
 
@@ -119,5 +123,40 @@ describe('seedDemoHistory', () => {
     expect(last.demo).toBe(false);
     expect(last.share).toBe(report.json.headline.share);
     expect(report.html(() => 'cid:x')).toContain('Demo data: the 11 weeks marked *');
+  });
+
+  it('stores the 11 weekly reports before today from it, called demo reports, oldest first', async () => {
+    const tables = createTableProvider({
+      connectionString: testStorageConnectionString(),
+      tablePrefix: uniqueTablePrefix('demorep'),
+    });
+    const store = new PostureStore(tables);
+    const now = new Date();
+    const fleet = Array.from({ length: 12 }, (_, i) =>
+      device(i, i % 3 === 0 ? 'destructiveOnly' : 'nonDestructive'),
+    );
+    for (const d of fleet) {
+      await store.putPosture(postureEntity(d.deviceId, d, null), undefined);
+    }
+    await store.writeSummary({
+      summary: aggregatePostures(fleet, { tenant: null, events: [], now }),
+      generatedAt: now.toISOString(),
+      lastCollectionAt: now.toISOString(),
+      lastCollectionRunId: 'r',
+      lastReportAt: now.toISOString(),
+    });
+    await seedDemoHistory(tables, now);
+    const config = testConfig({ REPORT_CONTAINER: `demo-${randomUUID().slice(0, 8)}` });
+    const history = ReportHistory.fromConfig(config);
+    expect(await seedDemoReportHistory(tables, history, now)).toEqual({ written: 11, kept: 0 });
+    const dates = await history.dates();
+    expect(dates).toHaveLength(11);
+    const newest = new Date(now.getTime() - 7 * DAY_MS).toISOString().slice(0, 10);
+    expect((await history.latest())?.date).toBe(newest);
+    const json = JSON.parse((await history.read(newest, 'report.json'))!);
+    expect(json.demo).toBe(true);
+    expect(json.trend.filter((w: { reported: number | null }) => w.reported !== null)).toHaveLength(12);
+    expect(await history.read(newest, 'report.html')).toContain('Demo data: this report was made by');
+    expect(await seedDemoReportHistory(tables, history, now)).toEqual({ written: 0, kept: 11 });
   });
 });

@@ -108,6 +108,12 @@ function headline(j: WeeklyReportJson): string {
 </td></tr></table></td></tr>`;
 }
 
+function demoBanner(j: WeeklyReportJson): string {
+  if (!j.demo) return '';
+  return `<tr><td style="padding:8px 20px 0 20px"><table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="background-color:#ddf4ff;border:1px solid #54aeff"><tr><td style="padding:10px 14px">
+<p style="${P};font-weight:600">Demo data: this report was made by <code>npm start</code> from seeded history for the local demo, not from measurements.</p></td></tr></table></td></tr>`;
+}
+
 function warnings(j: WeeklyReportJson): string {
   if (j.freshness.warnings.length === 0) return '';
   const items = j.freshness.warnings
@@ -245,7 +251,7 @@ export function weeklyReportHtml(
 <table role="presentation" width="640" cellpadding="0" cellspacing="0" border="0" style="width:640px;max-width:640px;background-color:#ffffff">
 <tr><td style="padding:20px 20px 0 20px"><h1 style="margin:0;font-size:22px;${FONT}">ResetReady weekly report</h1>
 <p style="${SMALL}">Windows Hello for Business PIN reset readiness, ${escapeHtml(day(j.period.from))} to ${escapeHtml(day(j.period.to))} (generated ${escapeHtml(j.generatedAt.slice(0, 16).replace('T', ' '))} UTC)</p></td></tr>
-${warnings(j)}
+${demoBanner(j)}${warnings(j)}
 ${headline(j)}
 ${trend(j, trendChart, imageSrc(trendChart))}
 ${postures(j, postureChart, imageSrc(postureChart))}

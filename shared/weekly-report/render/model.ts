@@ -33,6 +33,8 @@ export interface WeeklyReportOptions {
   silenceHours?: number;
   /** Link to the full report (e.g. /api/reports/latest), shown in the mail. */
   linkUrl?: string;
+  /** The whole report is made from seeded demo history (`npm start` only), not measurements. */
+  demo?: boolean;
 }
 
 export interface WeeklyReportInput {
@@ -144,6 +146,8 @@ export interface WeeklyReportJson {
     warnings: FreshnessWarning[];
   };
   linkUrl: string | null;
+  /** Present (true) only on a report made from seeded demo history. */
+  demo?: true;
 }
 
 export interface WeeklyReport {

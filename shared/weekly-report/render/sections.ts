@@ -250,5 +250,6 @@ export function weeklyReportJson(input: WeeklyReportInput): WeeklyReportJson {
       warnings: freshnessWarnings(input),
     },
     linkUrl: input.options?.linkUrl ?? null,
+    ...(input.options?.demo ? { demo: true as const } : {}),
   };
 }
